@@ -1,0 +1,71 @@
+package dev.kosh.api;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything a process may use, handed to {@link Program#main}. There is no ambient authority:
+ * what is not reachable from here (or from objects obtained here) the process does not have.
+ *
+ * <p>Every method may be called from any thread of the owning process. Calls that need a
+ * capability return {@link Errno#NO_CAPABILITY} (or throw {@link KoshException} for the
+ * accessors that return a capability object) when the process was not granted it.
+ */
+public interface ProcessContext {
+
+    /** This process's id. */
+    int pid();
+
+    /** The id of the parent process (1 once the parent has exited: init adopts orphans). */
+    int parentPid();
+
+    /** The program name the process was started under (its bundle's symbolic name, or a service name). */
+    String name();
+
+    /** The arguments, as given to {@code run} or in {@code config/system.conf}. */
+    List<String> args();
+
+    /** The console, if the process holds the {@code console} capability. */
+    Console console();
+
+    /**
+     * True once the kernel asked the process to terminate (signal TERM, INT or HUP, or system
+     * shutdown). A well-behaved program returns from {@code main} soon after; the kernel kills
+     * it after a grace period otherwise.
+     */
+    boolean terminationRequested();
+
+    /** Sleeps, counted as Blocked(sleep) in the process table. Returns early on termination. */
+    void sleep(Duration duration) throws InterruptedException;
+
+    /**
+     * Starts another thread of this process. The kernel creates it, accounts its CPU time to this
+     * process and ends it when the process ends. Fails with {@link Errno#QUOTA_EXCEEDED} past the
+     * process's thread quota.
+     */
+    SysResult<Thread> startThread(String name, Runnable body);
+
+    /** Starts a child process running the program {@code program} (needs the {@code spawn} capability). */
+    SysResult<Integer> spawn(String program, List<String> args);
+
+    /**
+     * Waits for a child to exit and reaps it (its zombie leaves the process table).
+     * {@link Errno#NOT_A_CHILD} if {@code childPid} is not a child of this process.
+     */
+    SysResult<ExitStatus> waitFor(int childPid, Duration timeout) throws InterruptedException;
+
+    /** Writes a line to the kernel journal, tagged with this process (needs the {@code log} capability). */
+    SysResult<Void> log(String message);
+
+    /**
+     * Publishes a service object under an interface. The kernel withdraws it when the process ends.
+     * (Inter-process calls go through kernel IPC; this is how a process offers its endpoint.)
+     */
+    <S> SysResult<Handle> publish(Class<S> type, S service);
+
+    /**
+     * Kernel entry point the process may call in long computations: it is where stop, continue and
+     * kill take effect for code that makes no other kernel call.
+     */
+    void checkpoint();
+}

@@ -1,0 +1,34 @@
+package dev.kosh.api;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/** Signals the kernel delivers to processes, with their Unix numbers. */
+public enum Signal {
+    HUP(1), INT(2), KILL(9), TERM(15), CHLD(17), CONT(18), STOP(19);
+
+    private final int number;
+
+    Signal(int number) {
+        this.number = number;
+    }
+
+    public int number() {
+        return number;
+    }
+
+    /** Parses {@code 9}, {@code KILL} or {@code SIGKILL} (any case). */
+    public static Optional<Signal> parse(String text) {
+        String t = text.trim().toUpperCase(Locale.ROOT);
+        if (t.startsWith("SIG")) t = t.substring(3);
+        for (Signal s : values()) {
+            if (s.name().equals(t) || Integer.toString(s.number).equals(t)) return Optional.of(s);
+        }
+        return Optional.empty();
+    }
+
+    /** True for the signals whose default action is to end the process. */
+    public boolean terminates() {
+        return this == HUP || this == INT || this == TERM || this == KILL;
+    }
+}

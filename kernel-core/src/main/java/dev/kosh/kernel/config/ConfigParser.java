@@ -1,0 +1,357 @@
+package dev.kosh.kernel.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.kosh.kernel.process.Priority;
+
+/**
+ * Parses {@code system.conf}: an INI-like file of {@code [kernel]}, {@code [driver NAME]} and
+ * {@code [service NAME]} sections holding {@code key = value} lines; {@code #} starts a comment.
+ * Every problem is reported with the file and line, and the first problem stops the parse: a
+ * half-understood system configuration is worse than none.
+ */
+public final class ConfigParser {
+    private static final Pattern SECTION = Pattern.compile("\\[\\s*([a-z]+)(?:\\s+([^\\]\\s]+))?\\s*]");
+    private static final Pattern KEY_VALUE = Pattern.compile("([a-z][a-z0-9.-]*)\\s*=\\s*(.*)");
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgKMG]?)(?:i?[bB])?");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+    private static final Pattern RESTART_LIMIT = Pattern.compile("(\\d+)\\s+in\\s+(.+)");
+
+    private static final Set<String> KERNEL_KEYS = Set.of("memory", "http.bind", "http.port", "stop-timeout", "deploy.capabilities");
+    private static final Set<String> DRIVER_KEYS = Set.of("bundle", "capabilities", "essential");
+    private static final Set<String> SERVICE_KEYS = Set.of("program", "args", "after", "restart", "restart-limit",
+            "priority", "capabilities", "essential");
+
+    private final String file;
+
+    private ConfigParser(String file) {
+        this.file = file;
+    }
+
+    public static SystemConfig parse(Path path) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException(path.toString(), 0, "cannot read: " + e.getMessage());
+        }
+        return parse(path.toString(), text);
+    }
+
+    public static SystemConfig parse(String file, String text) throws ConfigException {
+        return new ConfigParser(file).parse(text);
+    }
+
+    /** One section as written, before its values are interpreted. */
+    private record Section(String kind, String name, int line, Map<String, Value> values) {}
+
+    private record Value(String text, int line) {}
+
+    private SystemConfig parse(String text) throws ConfigException {
+        List<Section> sections = new ArrayList<>();
+        Section current = null;
+        String[] lines = text.split("\r?\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            int lineNo = i + 1;
+            String line = stripComment(lines[i]).strip();
+            if (line.isEmpty()) continue;
+            if (line.startsWith("[")) {
+                current = section(line, lineNo, sections);
+                sections.add(current);
+                continue;
+            }
+            Matcher kv = KEY_VALUE.matcher(line);
+            if (!kv.matches()) {
+                throw new ConfigException(file, lineNo, "expected 'key = value' or '[section]', found '" + line + "'");
+            }
+            if (current == null) {
+                throw new ConfigException(file, lineNo, "'" + kv.group(1) + "' is outside any section; start with [kernel], [driver NAME] or [service NAME]");
+            }
+            String key = kv.group(1);
+            Set<String> known = switch (current.kind()) {
+                case "kernel" -> KERNEL_KEYS;
+                case "driver" -> DRIVER_KEYS;
+                default -> SERVICE_KEYS;
+            };
+            if (!known.contains(key)) {
+                throw new ConfigException(file, lineNo, "unknown key '" + key + "' in " + describe(current)
+                        + " (known: " + String.join(", ", known.stream().sorted().toList()) + ")");
+            }
+            if (current.values().containsKey(key)) {
+                throw new ConfigException(file, lineNo, "'" + key + "' is set twice in " + describe(current)
+                        + " (first on line " + current.values().get(key).line() + ")");
+            }
+            current.values().put(key, new Value(kv.group(2).strip(), lineNo));
+        }
+        return build(sections);
+    }
+
+    private static String stripComment(String line) {
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c == '"') quoted = !quoted;
+            if (c == '#' && !quoted && (i == 0 || Character.isWhitespace(line.charAt(i - 1)))) {
+                return line.substring(0, i);
+            }
+        }
+        return line;
+    }
+
+    private Section section(String line, int lineNo, List<Section> seen) throws ConfigException {
+        Matcher m = SECTION.matcher(line);
+        if (!m.matches()) {
+            throw new ConfigException(file, lineNo, "malformed section header '" + line + "'; expected [kernel], [driver NAME] or [service NAME]");
+        }
+        String kind = m.group(1);
+        String name = m.group(2);
+        switch (kind) {
+            case "kernel" -> {
+                if (name != null) throw new ConfigException(file, lineNo, "[kernel] takes no name");
+            }
+            case "driver", "service" -> {
+                if (name == null) throw new ConfigException(file, lineNo, "[" + kind + "] needs a name, as in [" + kind + " example]");
+                if (!NAME.matcher(name).matches()) {
+                    throw new ConfigException(file, lineNo, "invalid " + kind + " name '" + name + "': use lower-case letters, digits, '.', '_' and '-'");
+                }
+            }
+            default -> throw new ConfigException(file, lineNo, "unknown section kind '" + kind + "'; expected kernel, driver or service");
+        }
+        for (Section s : seen) {
+            boolean sameName = name != null && name.equals(s.name()) && !s.kind().equals("kernel");
+            if ((kind.equals("kernel") && s.kind().equals("kernel")) || sameName) {
+                throw new ConfigException(file, lineNo, "duplicate section " + (name == null ? "[kernel]" : "'" + name + "'")
+                        + " (first on line " + s.line() + ")");
+            }
+        }
+        return new Section(kind, name, lineNo, new LinkedHashMap<>());
+    }
+
+    private static String describe(Section s) {
+        return s.name() == null ? "[" + s.kind() + "]" : "[" + s.kind() + " " + s.name() + "]";
+    }
+
+    private SystemConfig build(List<Section> sections) throws ConfigException {
+        long memory = SystemConfig.DEFAULT_MEMORY;
+        String bind = "127.0.0.1";
+        int port = SystemConfig.DEFAULT_HTTP_PORT;
+        Duration stopTimeout = SystemConfig.DEFAULT_STOP_TIMEOUT;
+        Set<String> deployCaps = SystemConfig.DEFAULT_DEPLOY_CAPABILITIES;
+        List<DriverSpec> drivers = new ArrayList<>();
+        List<ServiceSpec> services = new ArrayList<>();
+        for (Section s : sections) {
+            Map<String, Value> v = s.values();
+            switch (s.kind()) {
+                case "kernel" -> {
+                    if (v.containsKey("memory")) memory = size(v.get("memory"), 16L << 20, 64L << 30);
+                    if (v.containsKey("http.bind")) bind = v.get("http.bind").text();
+                    if (v.containsKey("http.port")) port = integer(v.get("http.port"), 0, 65535);
+                    if (v.containsKey("stop-timeout")) stopTimeout = duration(v.get("stop-timeout"));
+                    if (v.containsKey("deploy.capabilities")) deployCaps = list(v.get("deploy.capabilities"));
+                }
+                case "driver" -> drivers.add(new DriverSpec(s.name(),
+                        required(s, "bundle").text(),
+                        list(v.get("capabilities")),
+                        bool(v.get("essential"), false),
+                        s.line()));
+                default -> services.add(new ServiceSpec(s.name(),
+                        required(s, "program").text(),
+                        v.containsKey("args") ? arguments(v.get("args")) : List.of(),
+                        List.copyOf(list(v.get("after"))),
+                        restart(v.get("restart"), v.get("restart-limit")),
+                        priority(v.get("priority")),
+                        list(v.get("capabilities")),
+                        bool(v.get("essential"), false),
+                        s.line()));
+            }
+        }
+        return new SystemConfig(file, memory, bind, port, stopTimeout, deployCaps, drivers, startOrder(services, drivers));
+    }
+
+    private Value required(Section s, String key) throws ConfigException {
+        Value v = s.values().get(key);
+        if (v == null || v.text().isEmpty()) {
+            throw new ConfigException(file, s.line(), describe(s) + " needs '" + key + " = ...'");
+        }
+        return v;
+    }
+
+    /** Orders services so that each comes after what it names in {@code after}; rejects unknown names and cycles. */
+    private List<ServiceSpec> startOrder(List<ServiceSpec> services, List<DriverSpec> drivers) throws ConfigException {
+        Map<String, ServiceSpec> byName = new LinkedHashMap<>();
+        services.forEach(s -> byName.put(s.name(), s));
+        Set<String> driverNames = new HashSet<>();
+        drivers.forEach(d -> driverNames.add(d.name()));
+        for (ServiceSpec s : services) {
+            for (String dep : s.after()) {
+                if (dep.equals(s.name())) throw new ConfigException(file, s.line(), "service '" + s.name() + "' cannot start after itself");
+                if (!byName.containsKey(dep) && !driverNames.contains(dep)) {
+                    throw new ConfigException(file, s.line(), "service '" + s.name() + "' starts after '" + dep + "', which is neither a service nor a driver here");
+                }
+            }
+        }
+        List<ServiceSpec> ordered = new ArrayList<>();
+        Set<String> done = new HashSet<>();
+        for (ServiceSpec s : services) visit(s, byName, done, new LinkedHashSet<>(), ordered);
+        return ordered;
+    }
+
+    private void visit(ServiceSpec s, Map<String, ServiceSpec> byName, Set<String> done,
+                       LinkedHashSet<String> path, List<ServiceSpec> out) throws ConfigException {
+        if (done.contains(s.name())) return;
+        if (!path.add(s.name())) {
+            List<String> cycle = new ArrayList<>(path);
+            cycle = cycle.subList(cycle.indexOf(s.name()), cycle.size());
+            throw new ConfigException(file, s.line(), "dependency cycle: " + String.join(" -> ", cycle) + " -> " + s.name());
+        }
+        for (String dep : s.after()) {
+            ServiceSpec d = byName.get(dep);
+            if (d != null) visit(d, byName, done, path, out);
+        }
+        path.remove(s.name());
+        done.add(s.name());
+        out.add(s);
+    }
+
+    private long size(Value v, long min, long max) throws ConfigException {
+        Matcher m = SIZE.matcher(v.text());
+        if (!m.matches()) throw new ConfigException(file, v.line(), "expected a size such as 256M or 1G, found '" + v.text() + "'");
+        long n = Long.parseLong(m.group(1));
+        int shift = switch (m.group(2).toUpperCase(Locale.ROOT)) {
+            case "K" -> 10;
+            case "M" -> 20;
+            case "G" -> 30;
+            default -> 0;
+        };
+        if (n > (Long.MAX_VALUE >> shift)) throw new ConfigException(file, v.line(), "size too large: " + v.text());
+        long bytes = n << shift;
+        if (bytes < min || bytes > max) {
+            throw new ConfigException(file, v.line(), "size " + v.text() + " out of range (" + (min >> 20) + "M to " + (max >> 30) + "G)");
+        }
+        return bytes;
+    }
+
+    private int integer(Value v, int min, int max) throws ConfigException {
+        try {
+            int n = Integer.parseInt(v.text());
+            if (n < min || n > max) throw new ConfigException(file, v.line(), v.text() + " is out of range " + min + ".." + max);
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(file, v.line(), "expected a number, found '" + v.text() + "'");
+        }
+    }
+
+    private Duration duration(Value v) throws ConfigException {
+        return duration(v.text(), v.line());
+    }
+
+    private Duration duration(String text, int line) throws ConfigException {
+        Matcher m = DURATION.matcher(text.strip());
+        if (!m.matches()) throw new ConfigException(file, line, "expected a duration such as 500ms, 2s, 1m, found '" + text + "'");
+        long n = Long.parseLong(m.group(1));
+        Duration d = switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+        };
+        if (d.isZero()) throw new ConfigException(file, line, "duration must be greater than zero");
+        return d;
+    }
+
+    private boolean bool(Value v, boolean otherwise) throws ConfigException {
+        if (v == null) return otherwise;
+        return switch (v.text().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new ConfigException(file, v.line(), "expected true or false, found '" + v.text() + "'");
+        };
+    }
+
+    private Set<String> list(Value v) throws ConfigException {
+        if (v == null || v.text().isEmpty()) return Set.of();
+        Set<String> items = new LinkedHashSet<>();
+        for (String item : v.text().split("[,\\s]+")) {
+            if (item.isEmpty()) continue;
+            if (!NAME.matcher(item).matches()) throw new ConfigException(file, v.line(), "invalid name '" + item + "' in list");
+            if (!items.add(item)) throw new ConfigException(file, v.line(), "'" + item + "' is listed twice");
+        }
+        return items;
+    }
+
+    private RestartPolicy restart(Value mode, Value limit) throws ConfigException {
+        RestartPolicy.Mode m = RestartPolicy.DEFAULT.mode();
+        if (mode != null) {
+            m = switch (mode.text()) {
+                case "never" -> RestartPolicy.Mode.NEVER;
+                case "on-failure" -> RestartPolicy.Mode.ON_FAILURE;
+                case "always" -> RestartPolicy.Mode.ALWAYS;
+                default -> throw new ConfigException(file, mode.line(), "restart must be never, on-failure or always, found '" + mode.text() + "'");
+            };
+        }
+        int max = RestartPolicy.DEFAULT.maxRestarts();
+        Duration window = RestartPolicy.DEFAULT.window();
+        if (limit != null) {
+            Matcher lm = RESTART_LIMIT.matcher(limit.text());
+            if (!lm.matches()) throw new ConfigException(file, limit.line(), "restart-limit must look like '5 in 60s', found '" + limit.text() + "'");
+            max = integer(new Value(lm.group(1), limit.line()), 0, 1000);
+            window = duration(lm.group(2), limit.line());
+        }
+        return new RestartPolicy(m, max, window);
+    }
+
+    private Priority priority(Value v) throws ConfigException {
+        if (v == null) return Priority.NORMAL;
+        return Priority.parse(v.text()).orElseThrow(() -> new ConfigException(file, v.line(),
+                "priority must be one of realtime, interactive, normal, background; found '" + v.text() + "'"));
+    }
+
+    /** Splits on white space; double quotes group words, a backslash escapes the next character. */
+    private List<String> arguments(Value v) throws ConfigException {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean quoted = false, any = false;
+        String t = v.text();
+        for (int i = 0; i < t.length(); i++) {
+            char c = t.charAt(i);
+            if (c == '\\' && i + 1 < t.length()) {
+                cur.append(t.charAt(++i));
+                any = true;
+            } else if (c == '"') {
+                quoted = !quoted;
+                any = true;
+            } else if (Character.isWhitespace(c) && !quoted) {
+                if (any) out.add(cur.toString());
+                cur.setLength(0);
+                any = false;
+            } else {
+                cur.append(c);
+                any = true;
+            }
+        }
+        if (quoted) throw new ConfigException(file, v.line(), "unterminated quote in args");
+        if (any) out.add(cur.toString());
+        return out;
+    }
+
+    /** Exposed for the shell's {@code run}, which splits arguments the same way. */
+    public static List<String> splitArguments(String text) throws ConfigException {
+        return new ConfigParser("(arguments)").arguments(new Value(text, 0));
+    }
+
+}

@@ -1,0 +1,409 @@
+package dev.kosh.kernel.process;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.kosh.api.Errno;
+import dev.kosh.api.ExitStatus;
+import dev.kosh.api.Handle;
+import dev.kosh.api.Signal;
+import dev.kosh.api.SysResult;
+
+/**
+ * The process control block: identity, threads, held handles, signal state and exit status of
+ * one process.
+ *
+ * <p>Lifecycle: created (Ready) → started (its main thread runs) → finished (Zombie, every
+ * resource released) → reaped (gone from the table). {@link #finish} runs once, whichever thread
+ * gets there first (the main thread returning, or the kernel completing a kill).
+ *
+ * <p>Threading: signal flags are volatile and may be set from any thread; {@link #handles} is
+ * guarded by its own monitor; the thread set and block reasons are concurrent maps.
+ */
+public final class KoshProcess {
+    /** Default limit on live threads per process. */
+    public static final int DEFAULT_THREAD_QUOTA = 64;
+    /** How long finishing waits for the other threads of a process to unwind. */
+    private static final Duration UNWIND_GRACE = Duration.ofMillis(200);
+
+    private final int pid;
+    private volatile int parentPid;
+    private final String name;
+    private final ProgramImage image; // null for kernel processes (init)
+    private final List<String> args;
+    private final CapabilitySet capabilities;
+    private final Priority priority;
+    private final Instant started = Instant.now();
+    private final int threadQuota;
+    private final ThreadHost host;
+
+    private final Map<Thread, Boolean> threads = new ConcurrentHashMap<>();
+    private final Map<Thread, BlockReason> blocked = new ConcurrentHashMap<>();
+    private final AtomicLong finishedThreadsCpu = new AtomicLong();
+    private final Set<Integer> children = ConcurrentHashMap.newKeySet();
+    private final Deque<Handle> handles = new ArrayDeque<>(); // guarded by itself
+    private volatile Thread mainThread;
+
+    private volatile boolean terminationRequested;
+    private volatile boolean killed;
+    private volatile boolean stopped;
+    private final Object stopMonitor = new Object();
+
+    private final AtomicBoolean finishing = new AtomicBoolean();
+    private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+    private volatile long frozenCpuNanos = -1;
+    private volatile List<String> abandonedThreads = List.of();
+
+    KoshProcess(int pid, int parentPid, String name, ProgramImage image, List<String> args,
+                CapabilitySet capabilities, Priority priority, int threadQuota, ThreadHost host) {
+        this.pid = pid;
+        this.parentPid = parentPid;
+        this.name = name;
+        this.image = image;
+        this.args = List.copyOf(args);
+        this.capabilities = capabilities;
+        this.priority = priority;
+        this.threadQuota = threadQuota;
+        this.host = host;
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    public int parentPid() {
+        return parentPid;
+    }
+
+    void reparent(int newParent) {
+        parentPid = newParent;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public List<String> args() {
+        return args;
+    }
+
+    /** The program this process runs, or null for a kernel process. */
+    public ProgramImage image() {
+        return image;
+    }
+
+    public CapabilitySet capabilities() {
+        return capabilities;
+    }
+
+    public Priority priority() {
+        return priority;
+    }
+
+    public Instant started() {
+        return started;
+    }
+
+    Set<Integer> children() {
+        return children;
+    }
+
+    /** A label for journal entries: {@code pid 7 hello}. */
+    public String label() {
+        return "pid " + pid + " " + name;
+    }
+
+    // ---- threads ----------------------------------------------------------------------------
+
+    /**
+     * Creates and starts a thread of this process. The thread is registered before it starts, so
+     * a kill racing with the start still reaches it.
+     */
+    SysResult<Thread> startThread(String threadName, Runnable body, ThreadFailureHandler onFailure) {
+        if (finishing.get() || killed) return SysResult.err(Errno.CLOSED, label() + " is terminating");
+        if (threads.size() >= threadQuota) {
+            return SysResult.err(Errno.QUOTA_EXCEEDED, label() + " already has " + threads.size() + " threads (quota " + threadQuota + ")");
+        }
+        Thread[] self = new Thread[1];
+        Thread t = host.newThread(this, threadName, () -> {
+            try {
+                body.run();
+            } catch (ProcessKilled k) {
+                // unwinding a killed process: the expected end of this thread
+            } catch (Throwable failure) {
+                if (!killed) onFailure.failed(this, self[0], failure);
+            } finally {
+                long cpu = host.currentThreadCpuTimeNanos();
+                if (cpu > 0) finishedThreadsCpu.addAndGet(cpu);
+                blocked.remove(self[0]);
+                threads.remove(self[0]);
+            }
+        });
+        self[0] = t;
+        threads.put(t, Boolean.TRUE);
+        if (mainThread == null) mainThread = t;
+        t.start();
+        return SysResult.ok(t);
+    }
+
+    /** What the kernel does when a thread of a process throws. */
+    @FunctionalInterface
+    interface ThreadFailureHandler {
+        void failed(KoshProcess process, Thread thread, Throwable failure);
+    }
+
+    public int threadCount() {
+        return threads.size();
+    }
+
+    /** Live threads of this process (a copy). */
+    public List<Thread> threads() {
+        return new ArrayList<>(threads.keySet());
+    }
+
+    boolean isThreadOf(Thread t) {
+        return threads.containsKey(t);
+    }
+
+    // ---- handles ----------------------------------------------------------------------------
+
+    /** Records a handle the process holds; refused once the process is finishing (the handle is closed at once). */
+    SysResult<Handle> hold(Handle handle) {
+        synchronized (handles) {
+            if (!finishing.get()) {
+                handles.push(handle);
+                return SysResult.ok(new HeldHandle(handle));
+            }
+        }
+        handle.close();
+        return SysResult.err(Errno.CLOSED, label() + " is terminating");
+    }
+
+    public int handleCount() {
+        synchronized (handles) {
+            return handles.size();
+        }
+    }
+
+    /** The process's view of a held handle: closing it also forgets it. */
+    private final class HeldHandle implements Handle {
+        private final Handle inner;
+
+        HeldHandle(Handle inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public void close() {
+            boolean mine;
+            synchronized (handles) {
+                mine = handles.remove(inner);
+            }
+            if (mine) inner.close();
+        }
+    }
+
+    // ---- signals ----------------------------------------------------------------------------
+
+    /** Delivers a signal's immediate effect; the table decides what follows (escalation, reaping). */
+    void deliver(Signal signal) {
+        switch (signal) {
+            case KILL -> {
+                killed = true;
+                wakeStopped();
+                interruptAll();
+            }
+            case TERM, INT, HUP -> {
+                terminationRequested = true;
+                interruptAll();
+            }
+            case STOP -> stopped = true;
+            case CONT -> {
+                stopped = false;
+                wakeStopped();
+            }
+            case CHLD -> { /* parents learn of children through waitFor */ }
+        }
+    }
+
+    private void wakeStopped() {
+        synchronized (stopMonitor) {
+            stopMonitor.notifyAll();
+        }
+    }
+
+    private void interruptAll() {
+        for (Thread t : threads.keySet()) {
+            if (t != Thread.currentThread()) t.interrupt();
+        }
+    }
+
+    public boolean terminationRequested() {
+        return terminationRequested || killed;
+    }
+
+    public boolean killed() {
+        return killed;
+    }
+
+    public boolean stopped() {
+        return stopped;
+    }
+
+    /**
+     * A kernel entry point: kill takes effect here (the thread unwinds with {@link ProcessKilled})
+     * and a stopped process waits here until it is continued.
+     */
+    public void checkpoint() {
+        if (killed && isThreadOf(Thread.currentThread())) throw new ProcessKilled(pid);
+        if (stopped && isThreadOf(Thread.currentThread())) {
+            blocked.put(Thread.currentThread(), BlockReason.STOPPED);
+            try {
+                synchronized (stopMonitor) {
+                    while (stopped && !killed) {
+                        try {
+                            stopMonitor.wait();
+                        } catch (InterruptedException e) {
+                            if (killed) break; // otherwise keep waiting: only CONT or KILL ends a stop
+                        }
+                    }
+                }
+            } finally {
+                blocked.remove(Thread.currentThread());
+            }
+            if (killed) throw new ProcessKilled(pid);
+        }
+    }
+
+    /** Marks the calling thread blocked in the kernel for {@code reason} until the returned scope closes. */
+    BlockScope block(BlockReason reason) {
+        Thread t = Thread.currentThread();
+        blocked.put(t, reason);
+        return () -> blocked.remove(t);
+    }
+
+    interface BlockScope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    // ---- state ------------------------------------------------------------------------------
+
+    public ProcessState state() {
+        ExitStatus status = exit.getNow(null);
+        if (status != null) return new ProcessState.Zombie(status);
+        if (mainThread == null) return new ProcessState.Ready();
+        if (stopped) return new ProcessState.Blocked(BlockReason.STOPPED);
+        BlockReason first = null;
+        for (Thread t : threads.keySet()) {
+            BlockReason reason = blocked.get(t);
+            if (reason == null) {
+                reason = switch (t.getState()) {
+                    case RUNNABLE -> null;
+                    case BLOCKED -> BlockReason.LOCK;
+                    case WAITING, TIMED_WAITING -> BlockReason.WAIT;
+                    case NEW, TERMINATED -> BlockReason.WAIT;
+                };
+                if (reason == null) return new ProcessState.Running();
+            }
+            if (first == null || t == mainThread) first = reason;
+        }
+        return first == null ? new ProcessState.Running() : new ProcessState.Blocked(first);
+    }
+
+    /** CPU time of every thread of the process, finished ones included. */
+    public Duration cpuTime() {
+        long frozen = frozenCpuNanos;
+        if (frozen >= 0) return Duration.ofNanos(frozen);
+        return Duration.ofNanos(liveCpuNanos());
+    }
+
+    private long liveCpuNanos() {
+        long total = finishedThreadsCpu.get();
+        for (Thread t : threads.keySet()) {
+            long n = host.cpuTimeNanos(t);
+            if (n > 0) total += n;
+        }
+        return total;
+    }
+
+    public ProcessInfo info() {
+        return new ProcessInfo(pid, parentPid, name, state(), priority, cpuTime(),
+                image == null ? "kernel" : image.origin(), capabilities, threads.size(), started, args);
+    }
+
+    // ---- exit -------------------------------------------------------------------------------
+
+    public CompletableFuture<ExitStatus> exitFuture() {
+        return exit;
+    }
+
+    public boolean finished() {
+        return exit.isDone();
+    }
+
+    /** Names of threads that had not unwound when the process finished (they cannot be stopped before preemption points exist). */
+    public List<String> abandonedThreads() {
+        return abandonedThreads;
+    }
+
+    /**
+     * Ends the process: marks it killed so its other threads unwind at their next kernel entry,
+     * interrupts them, closes every handle it holds (newest first), waits briefly for its threads,
+     * freezes its CPU time and publishes the exit status. Returns false if it had already finished.
+     */
+    boolean finish(ExitStatus status, HandleFailureHandler onHandleFailure) {
+        if (!finishing.compareAndSet(false, true)) return false;
+        killed = true;
+        wakeStopped();
+        interruptAll();
+        List<Handle> toClose;
+        synchronized (handles) {
+            toClose = new ArrayList<>(handles);
+            handles.clear();
+        }
+        for (Handle h : toClose) {
+            try {
+                h.close();
+            } catch (RuntimeException e) {
+                onHandleFailure.failed(this, h, e);
+            }
+        }
+        long deadline = System.nanoTime() + UNWIND_GRACE.toNanos();
+        List<String> survivors = new ArrayList<>();
+        for (Thread t : threads.keySet()) {
+            if (t == Thread.currentThread()) continue;
+            try {
+                long left = deadline - System.nanoTime();
+                if (left > 0) t.join(Duration.ofNanos(left));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (t.isAlive()) survivors.add(t.getName());
+        }
+        abandonedThreads = List.copyOf(survivors);
+        frozenCpuNanos = liveCpuNanos(); // the finishing thread is still registered, so it is counted
+        exit.complete(status);
+        return true;
+    }
+
+    @FunctionalInterface
+    interface HandleFailureHandler {
+        void failed(KoshProcess process, Handle handle, RuntimeException failure);
+    }
+
+    @Override
+    public String toString() {
+        return label();
+    }
+}

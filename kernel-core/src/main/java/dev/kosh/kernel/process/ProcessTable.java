@@ -1,0 +1,376 @@
+package dev.kosh.kernel.process;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import dev.kosh.api.Errno;
+import dev.kosh.api.ExitStatus;
+import dev.kosh.api.Program;
+import dev.kosh.api.Signal;
+import dev.kosh.api.SysResult;
+import dev.kosh.kernel.journal.Journal;
+
+/**
+ * The process table: spawns processes, delivers signals, records exits, keeps zombies until
+ * their parent reaps them, and hands orphans to init (pid 1).
+ *
+ * <p>Pids are never reused within a boot. Every public method may be called from any thread;
+ * each validates its arguments first and returns a typed error ({@link SysResult}).
+ */
+public final class ProcessTable implements AutoCloseable {
+    public static final int INIT_PID = 1;
+    /** How long a KILL may take to unwind the process's threads before the kernel finishes it itself. */
+    static final Duration KILL_GRACE = Duration.ofMillis(100);
+
+    private final ConcurrentHashMap<Integer, KoshProcess> processes = new ConcurrentHashMap<>();
+    private final AtomicInteger nextPid = new AtomicInteger(INIT_PID);
+    private final ThreadHost host;
+    private final ProgramLoader loader;
+    private final Journal journal;
+    private final ConsoleSink console;
+    private final Duration termTimeout;
+    private final List<Consumer<KoshProcess>> spawnListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<KoshProcess>> exitListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<KoshProcess>> reapListeners = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService timer;
+
+    public ProcessTable(ThreadHost host, ProgramLoader loader, Journal journal, ConsoleSink console, Duration termTimeout) {
+        this.host = host;
+        this.loader = loader;
+        this.journal = journal;
+        this.console = console;
+        this.termTimeout = termTimeout;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kosh-kernel-timer");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public Journal journal() {
+        return journal;
+    }
+
+    ConsoleSink console() {
+        return console;
+    }
+
+    /** Called with each new process, before its main thread starts. */
+    public void onSpawn(Consumer<KoshProcess> listener) {
+        spawnListeners.add(listener);
+    }
+
+    /** Called once for each process that exits, after it released everything it held. */
+    public void onExit(Consumer<KoshProcess> listener) {
+        exitListeners.add(listener);
+    }
+
+    /** Called when a zombie leaves the table. */
+    public void onReap(Consumer<KoshProcess> listener) {
+        reapListeners.add(listener);
+    }
+
+    // ---- creation ---------------------------------------------------------------------------
+
+    /**
+     * Creates pid 1, the kernel's init process. Its thread is the caller's agent thread, adopted
+     * with {@link #adoptCurrentThread}.
+     */
+    public KoshProcess createInit(CapabilitySet capabilities) {
+        int pid = nextPid.getAndIncrement();
+        if (pid != INIT_PID) throw new IllegalStateException("init must be the first process");
+        KoshProcess init = new KoshProcess(pid, 0, "init", null, List.of(), capabilities, Priority.INTERACTIVE,
+                KoshProcess.DEFAULT_THREAD_QUOTA, host);
+        processes.put(pid, init);
+        spawnListeners.forEach(l -> l.accept(init));
+        journal.info("init", "pid 1 created");
+        return init;
+    }
+
+    /** Starts a kernel process's body on a kernel-made thread. */
+    public SysResult<Thread> startKernelThread(KoshProcess process, String name, Runnable body) {
+        return process.startThread(name, body, this::threadFailed);
+    }
+
+    /** What to start: a program by name, with its arguments, under a parent, with a policy's grants. */
+    public record SpawnRequest(String program, List<String> args, int parentPid, java.util.Set<String> allowedCapabilities,
+                               Priority priority, String displayName) {
+        public SpawnRequest {
+            args = args == null ? null : List.copyOf(args);
+        }
+
+        public static SpawnRequest of(String program, List<String> args, int parentPid, java.util.Set<String> allowed) {
+            return new SpawnRequest(program, args, parentPid, allowed, Priority.NORMAL, null);
+        }
+    }
+
+    /** Finds the program, creates the process and starts its main thread. */
+    public SysResult<KoshProcess> spawn(SpawnRequest request) {
+        if (request == null || request.program() == null || request.program().isBlank() || request.args() == null
+                || request.allowedCapabilities() == null || request.priority() == null) {
+            return SysResult.err(Errno.INVALID_ARGUMENT, "spawn needs a program name, arguments, capabilities and a priority");
+        }
+        KoshProcess parent = processes.get(request.parentPid());
+        if (parent == null || parent.finished()) {
+            return SysResult.err(Errno.NO_SUCH_PROCESS, "parent pid " + request.parentPid() + " is not running");
+        }
+        SysResult<ProgramImage> found = loader.find(request.program());
+        ProgramImage image;
+        switch (found) {
+            case SysResult.Ok<ProgramImage> ok -> image = ok.value();
+            case SysResult.Err<ProgramImage> err -> {
+                return SysResult.err(err.errno(), err.message());
+            }
+        }
+        Program program;
+        try {
+            program = image.instantiate();
+        } catch (Exception | LinkageError e) {
+            journal.error("spawn", "cannot instantiate " + image.origin() + ": " + e);
+            return SysResult.err(Errno.NO_SUCH_PROGRAM, "cannot start " + request.program() + ": " + e);
+        }
+        CapabilitySet granted = CapabilitySet.grant(image.declaredCapabilities(), request.allowedCapabilities());
+        int pid = nextPid.getAndIncrement();
+        String name = request.displayName() != null ? request.displayName() : image.name();
+        KoshProcess p = new KoshProcess(pid, parent.pid(), name, image, request.args(), granted,
+                request.priority(), KoshProcess.DEFAULT_THREAD_QUOTA, host);
+        processes.put(pid, p);
+        parent.children().add(pid);
+        spawnListeners.forEach(l -> l.accept(p));
+        journal.info(p.label(), "started from " + image.origin() + " by pid " + parent.pid()
+                + (request.args().isEmpty() ? "" : " args " + request.args()) + " caps [" + granted + "]");
+        ProcessContextImpl context = new ProcessContextImpl(p, this);
+        SysResult<Thread> main = p.startThread("main", () -> runMain(p, program, context), this::threadFailed);
+        if (main instanceof SysResult.Err<Thread> err) {
+            exit(p, new ExitStatus(1, "could not start: " + err.message()));
+            return SysResult.err(err.errno(), err.message());
+        }
+        return SysResult.ok(p);
+    }
+
+    private void runMain(KoshProcess p, Program program, ProcessContextImpl context) {
+        ExitStatus status;
+        try {
+            int code = program.main(context);
+            status = p.killed() ? ExitStatus.killed(Signal.KILL) : ExitStatus.exited(code);
+        } catch (ProcessKilled k) {
+            status = ExitStatus.killed(Signal.KILL);
+        } catch (Throwable t) {
+            if (p.killed()) {
+                status = ExitStatus.killed(Signal.KILL);
+            } else {
+                journal.error(p.label(), "crashed: " + stackSummary(t));
+                status = new ExitStatus(1, "uncaught " + t.getClass().getName()
+                        + (t.getMessage() == null ? "" : ": " + t.getMessage()));
+            }
+        }
+        exit(p, status);
+    }
+
+    private void threadFailed(KoshProcess p, Thread t, Throwable failure) {
+        journal.warn(p.label(), "thread " + t.getName() + " ended by " + stackSummary(failure));
+    }
+
+    static String stackSummary(Throwable t) {
+        StringWriter out = new StringWriter();
+        t.printStackTrace(new PrintWriter(out));
+        String[] lines = out.toString().split("\n");
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < Math.min(lines.length, 6); i++) b.append(i == 0 ? "" : " | ").append(lines[i].strip());
+        return b.toString();
+    }
+
+    // ---- exit and reaping -------------------------------------------------------------------
+
+    /** Finishes {@code p} with {@code status} (once), adopts its children to init, and tells its parent. */
+    void exit(KoshProcess p, ExitStatus status) {
+        if (!p.finish(status, (proc, h, e) -> journal.warn(proc.label(), "closing " + h + " failed: " + e))) return;
+        journal.append(status.success() ? dev.kosh.kernel.journal.Severity.INFO : dev.kosh.kernel.journal.Severity.WARN,
+                p.label(), "exited: " + status.reason() + " (cpu " + p.cpuTime().toMillis() + " ms)");
+        if (!p.abandonedThreads().isEmpty()) {
+            journal.warn(p.label(), "threads still running after exit, abandoned: " + p.abandonedThreads());
+        }
+        // Orphans go to init; zombie orphans are reaped by init's listener below like any child of init.
+        for (int childPid : List.copyOf(p.children())) {
+            KoshProcess child = processes.get(childPid);
+            if (child == null) continue;
+            child.reparent(INIT_PID);
+            KoshProcess init = processes.get(INIT_PID);
+            if (init != null) init.children().add(childPid);
+            if (child.finished()) reap(INIT_PID, childPid);
+        }
+        exitListeners.forEach(l -> l.accept(p));
+        int parent = p.parentPid();
+        KoshProcess parentProcess = processes.get(parent);
+        if (parent == INIT_PID || parentProcess == null || parentProcess.finished()) {
+            reap(INIT_PID, p.pid()); // init reaps its children and orphans as soon as they exit
+        } else {
+            parentProcess.deliver(Signal.CHLD);
+        }
+    }
+
+    /** Removes a zombie child of {@code parentPid} from the table. */
+    SysResult<ExitStatus> reap(int parentPid, int childPid) {
+        KoshProcess child = processes.get(childPid);
+        if (child == null) return SysResult.err(Errno.NO_SUCH_PROCESS, "no process " + childPid);
+        if (child.parentPid() != parentPid && parentPid != INIT_PID) {
+            return SysResult.err(Errno.NOT_A_CHILD, "pid " + childPid + " is not a child of pid " + parentPid);
+        }
+        ExitStatus status = child.exitFuture().getNow(null);
+        if (status == null) return SysResult.err(Errno.TIMEOUT, "pid " + childPid + " has not exited");
+        if (processes.remove(childPid, child)) {
+            KoshProcess parent = processes.get(child.parentPid());
+            if (parent != null) parent.children().remove(childPid);
+            reapListeners.forEach(l -> l.accept(child));
+        }
+        return SysResult.ok(status);
+    }
+
+    /** Waits for a child of {@code parent} to exit, then reaps it. */
+    SysResult<ExitStatus> waitChild(KoshProcess parent, int childPid, Duration timeout) throws InterruptedException {
+        if (timeout == null || timeout.isNegative()) return SysResult.err(Errno.INVALID_ARGUMENT, "timeout must be zero or positive");
+        KoshProcess child = processes.get(childPid);
+        if (child == null) return SysResult.err(Errno.NO_SUCH_PROCESS, "no process " + childPid);
+        if (child.parentPid() != parent.pid()) {
+            return SysResult.err(Errno.NOT_A_CHILD, "pid " + childPid + " is not a child of pid " + parent.pid());
+        }
+        try (KoshProcess.BlockScope ignored = parent.block(BlockReason.WAIT_CHILD)) {
+            child.exitFuture().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return SysResult.err(Errno.TIMEOUT, "pid " + childPid + " still running after " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("exit futures never fail", e);
+        }
+        return reap(parent.pid(), childPid);
+    }
+
+    /** Waits for any process to exit, without reaping it (for the shell's foreground {@code run}). */
+    public SysResult<ExitStatus> awaitExit(int pid, Duration timeout) throws InterruptedException {
+        KoshProcess p = processes.get(pid);
+        if (p == null) return SysResult.err(Errno.NO_SUCH_PROCESS, "no process " + pid);
+        return awaitExit(p, timeout);
+    }
+
+    public SysResult<ExitStatus> awaitExit(KoshProcess p, Duration timeout) throws InterruptedException {
+        try {
+            return SysResult.ok(p.exitFuture().get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException e) {
+            return SysResult.err(Errno.TIMEOUT, p.label() + " still running after " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("exit futures never fail", e);
+        }
+    }
+
+    // ---- signals ----------------------------------------------------------------------------
+
+    /**
+     * Sends {@code signal} to {@code pid}. KILL unwinds the process at its next kernel entry and,
+     * if it has not finished within {@link #KILL_GRACE}, the kernel finishes it (releasing what
+     * it held) and journals the threads it could not stop. TERM, INT and HUP ask the process to
+     * exit and escalate to KILL after the configured stop timeout.
+     */
+    public SysResult<Void> signal(int pid, Signal signal, String sender) {
+        if (signal == null) return SysResult.err(Errno.INVALID_ARGUMENT, "no signal given");
+        if (pid == INIT_PID && signal.terminates()) {
+            return SysResult.err(Errno.INVALID_ARGUMENT, "init (pid 1) cannot be signalled to exit; use shutdown");
+        }
+        KoshProcess p = processes.get(pid);
+        if (p == null) return SysResult.err(Errno.NO_SUCH_PROCESS, "no process " + pid);
+        if (p.finished()) return SysResult.err(Errno.NO_SUCH_PROCESS, "pid " + pid + " has already exited (zombie)");
+        journal.info(p.label(), "signal " + signal + " from " + sender);
+        p.deliver(signal);
+        if (signal == Signal.KILL) {
+            completeKill(p);
+        } else if (signal.terminates()) {
+            timer.schedule(() -> {
+                if (!p.finished()) {
+                    journal.warn(p.label(), "still running " + termTimeout.toMillis() + " ms after " + signal + "; killing");
+                    p.deliver(Signal.KILL);
+                    completeKill(p);
+                }
+            }, termTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        return SysResult.ok(null);
+    }
+
+    private void completeKill(KoshProcess p) {
+        try {
+            p.exitFuture().get(KILL_GRACE.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            exit(p, ExitStatus.killed(Signal.KILL));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            exit(p, ExitStatus.killed(Signal.KILL));
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("exit futures never fail", e);
+        }
+    }
+
+    /** Ends every process but init: TERM, then KILL after the stop timeout. Returns when all have exited. */
+    public void terminateAll(Duration timeout) {
+        List<KoshProcess> victims = processes.values().stream()
+                .filter(p -> p.pid() != INIT_PID && !p.finished())
+                .sorted(Comparator.comparingInt(KoshProcess::pid).reversed()).toList();
+        for (KoshProcess p : victims) p.deliver(Signal.TERM);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (KoshProcess p : victims) {
+            try {
+                long left = Math.max(0, deadline - System.nanoTime());
+                p.exitFuture().get(left, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                journal.warn(p.label(), "did not exit within " + timeout.toMillis() + " ms of TERM; killing");
+                p.deliver(Signal.KILL);
+                completeKill(p);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("exit futures never fail", e);
+            }
+        }
+    }
+
+    // ---- queries ----------------------------------------------------------------------------
+
+    public Optional<KoshProcess> get(int pid) {
+        return Optional.ofNullable(processes.get(pid));
+    }
+
+    /** Every process in pid order. */
+    public List<ProcessInfo> snapshot() {
+        List<ProcessInfo> out = new ArrayList<>();
+        for (KoshProcess p : processes.values()) out.add(p.info());
+        out.sort(Comparator.comparingInt(ProcessInfo::pid));
+        return out;
+    }
+
+    /** Processes running a given program (live ones only). */
+    public List<KoshProcess> runningProgram(String programName) {
+        return processes.values().stream()
+                .filter(p -> p.image() != null && p.image().name().equals(programName) && !p.finished())
+                .sorted(Comparator.comparingInt(KoshProcess::pid)).toList();
+    }
+
+    public int size() {
+        return processes.size();
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}

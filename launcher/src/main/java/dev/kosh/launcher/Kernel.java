@@ -1,0 +1,284 @@
+package dev.kosh.launcher;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+import org.osgi.framework.Bundle;
+
+import dev.kosh.api.SysResult;
+import dev.kosh.driver.DriverInfo;
+import dev.kosh.driver.DriverManager;
+import dev.kosh.kernel.boot.BootPhase;
+import dev.kosh.kernel.boot.BootSequence;
+import dev.kosh.kernel.config.DriverSpec;
+import dev.kosh.kernel.config.SystemConfig;
+import dev.kosh.kernel.init.Init;
+import dev.kosh.kernel.journal.ChronicleJournal;
+import dev.kosh.kernel.journal.Journal;
+import dev.kosh.kernel.metrics.KernelMetrics;
+import dev.kosh.kernel.process.KoshProcess;
+import dev.kosh.kernel.process.ProcessTable;
+import dev.kosh.memory.PhysicalMemory;
+import dev.kosh.scheduler.KernelThreads;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+/**
+ * One running Kosh: assembles the kernel's subsystems in the design's boot order and takes them
+ * down in reverse. Boot and shutdown run on the launcher's thread; the accessors may be called
+ * from any thread once {@link #boot} returned true.
+ */
+final class Kernel implements AutoCloseable {
+    private final SystemConfig config;
+    private final Path dataDir;
+    private final Path systemDir;
+    private final PrintStream out;
+    private final Instant jvmStart;
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final KernelMetrics metrics = new KernelMetrics(registry);
+    private final CountDownLatch halted = new CountDownLatch(1);
+
+    private Journal journal;
+    private KoshFramework framework;
+    private PhysicalMemory memory;
+    private KernelThreads threads;
+    private ProcessTable table;
+    private ConsoleAgent console;
+    private DriverManager drivers;
+    private BundlePrograms programs;
+    private Init init;
+    private HttpEndpoint http;
+    private DeployWatcher deploy;
+    private volatile boolean down;
+    private long readyMillis = -1;
+
+    Kernel(SystemConfig config, Path dataDir, Path systemDir, PrintStream out) {
+        this.config = config;
+        this.dataDir = dataDir;
+        this.systemDir = systemDir;
+        this.out = out;
+        // The JVM's own start (not the OS process's: ./kosh execs java from the shell that built it).
+        this.jvmStart = Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
+    }
+
+    /** Runs the boot sequence. False if an essential phase failed (the kernel is then taken down). */
+    boolean boot() throws Exception {
+        Files.createDirectories(dataDir);
+        journal = ChronicleJournal.open(dataDir.resolve("journal"));
+        metrics.bindJournal(journal);
+        journal.info("boot", "boot " + journal.boot() + " of " + dataDir.toAbsolutePath() + " with " + config.source());
+        out.println("kosh: boot " + journal.boot() + ", configuration " + config.source());
+
+        List<BootPhase> phases = List.of(
+                BootPhase.of("framework", true, this::startFramework),
+                BootPhase.of("memory", true, this::startMemory),
+                BootPhase.of("scheduler", true, this::startScheduler),
+                BootPhase.of("ipc", true, this::startIpc),
+                BootPhase.of("driver-manager", true, this::startDriverManager),
+                BootPhase.of("drivers", true, this::startDrivers),
+                BootPhase.of("init", true, this::startInit),
+                BootPhase.of("services", true, this::startServices),
+                BootPhase.of("http", false, this::startHttp),
+                BootPhase.of("deploy", false, this::startDeploy));
+        BootSequence.Outcome outcome = new BootSequence(out, journal, metrics::bootPhase).run(phases);
+        if (!outcome.ok()) {
+            close();
+            return false;
+        }
+        readyMillis = Duration.between(jvmStart, Instant.now()).toMillis();
+        metrics.bootReady(readyMillis);
+        journal.info("boot", "ready in " + readyMillis + " ms");
+        out.println("kosh: ready in " + readyMillis + " ms");
+        return true;
+    }
+
+    private String startFramework() throws Exception {
+        framework = KoshFramework.start(dataDir.resolve("osgi"));
+        List<Bundle> installed = new ArrayList<>();
+        List<String> problems = framework.installSystemBundles(systemDir, installed);
+        for (String p : problems) journal.warn("framework", p);
+        long active = installed.stream().filter(b -> b.getState() == Bundle.ACTIVE).count();
+        boolean scr = framework.bundle("org.apache.felix.scr").map(b -> b.getState() == Bundle.ACTIVE).orElse(false);
+        if (!scr) throw new IllegalStateException("Felix SCR is not active" + (problems.isEmpty() ? "" : ": " + problems));
+        return framework.version() + ", " + active + "/" + installed.size() + " system bundles active, SCR up";
+    }
+
+    private String startMemory() {
+        memory = PhysicalMemory.create(config.memoryBytes(), List.of());
+        var s = memory.stats();
+        return (config.memoryBytes() >> 20) + " MiB arena, " + s.freeFrames() + " free 4 KiB frames";
+    }
+
+    private String startScheduler() {
+        threads = new KernelThreads();
+        table = new ProcessTable(threads, name -> programs.find(name), journal,
+                (pid, text) -> console.write(pid, text), config.stopTimeout());
+        metrics.bindProcesses(table);
+        table.createInit(Init.INIT_CAPABILITIES);
+        return "process table up, cpu accounting " + (threads.cpuTimeSupported() ? "on" : "unavailable");
+    }
+
+    private String startIpc() {
+        console = new ConsoleAgent(out);
+        return "console channel (MPSC, " + console.capacity() + " slots)";
+    }
+
+    private String startDriverManager() {
+        drivers = new DriverManager(table, journal);
+        programs = new BundlePrograms(framework, drivers);
+        return "";
+    }
+
+    private String startDrivers() throws Exception {
+        List<String> started = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        for (DriverSpec spec : config.drivers()) {
+            SysResult<DriverInfo> r = drivers.start(spec.name(), spec.bundle(), spec.capabilities(), spec.essential(), Duration.ofSeconds(5));
+            switch (r) {
+                case SysResult.Ok<DriverInfo> ok -> started.add(spec.name() + " (pid " + ok.value().pid() + ")");
+                case SysResult.Err<DriverInfo> err -> {
+                    if (spec.essential()) throw new IllegalStateException("essential driver " + spec.name() + ": " + err.message());
+                    failed.add(spec.name() + ": " + err.message());
+                }
+            }
+        }
+        return (started.isEmpty() ? "none" : String.join(", ", started)) + (failed.isEmpty() ? "" : "; failed " + failed);
+    }
+
+    private String startInit() {
+        init = new Init(table, config, out, drivers::available);
+        KoshProcess pid1 = table.get(ProcessTable.INIT_PID).orElseThrow();
+        init.start(pid1);
+        return "pid 1";
+    }
+
+    private String startServices() {
+        Init.StartSummary s = init.startServices();
+        if (!s.essentialFailures().isEmpty()) {
+            throw new IllegalStateException("essential service(s) failed: " + s.essentialFailures());
+        }
+        return s.started() + " started" + (s.failed() > 0 ? ", " + s.failed() + " failed" : "");
+    }
+
+    private String startHttp() throws Exception {
+        if (config.httpPort() == 0) return "off";
+        http = HttpEndpoint.start(this, config.httpBind(), config.httpPort());
+        return "http://" + config.httpBind() + ":" + http.port() + "/";
+    }
+
+    private String startDeploy() throws Exception {
+        deploy = DeployWatcher.start(this, dataDir.resolve("deploy"));
+        return deploy.directory().toString();
+    }
+
+    // ---- accessors for the shell, the deploy watcher and the HTTP endpoint -------------------
+
+    SystemConfig config() {
+        return config;
+    }
+
+    Journal journal() {
+        return journal;
+    }
+
+    ProcessTable processes() {
+        return table;
+    }
+
+    DriverManager drivers() {
+        return drivers;
+    }
+
+    Init init() {
+        return init;
+    }
+
+    KoshFramework framework() {
+        return framework;
+    }
+
+    KernelMetrics metrics() {
+        return metrics;
+    }
+
+    PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    PhysicalMemory memory() {
+        return memory;
+    }
+
+    Instant jvmStart() {
+        return jvmStart;
+    }
+
+    long readyMillis() {
+        return readyMillis;
+    }
+
+    DeployWatcher deployWatcher() {
+        return deploy;
+    }
+
+    HttpEndpoint http() {
+        return http;
+    }
+
+    /** Writes a kernel message to the console, in order with process output. */
+    void announce(String line) {
+        if (console != null) {
+            console.write(0, line + System.lineSeparator());
+        } else {
+            out.println(line);
+        }
+    }
+
+    void flushConsole() {
+        if (console != null) console.flush(Duration.ofSeconds(2));
+    }
+
+    boolean isDown() {
+        return down;
+    }
+
+    /** Blocks until the kernel has been shut down. */
+    void awaitHalt() throws InterruptedException {
+        halted.await();
+    }
+
+    /** Shuts down in reverse boot order. Idempotent; callable from any thread. */
+    @Override
+    public synchronized void close() {
+        if (down) return;
+        down = true;
+        if (journal != null) journal.info("kernel", "shutdown");
+        if (deploy != null) deploy.close();
+        if (http != null) http.close();
+        if (init != null) {
+            init.shutdown();
+            init.close();
+        }
+        if (table != null) {
+            table.terminateAll(config.stopTimeout());
+            table.close();
+        }
+        if (console != null) console.close();
+        if (framework != null) framework.close();
+        if (memory != null) memory.close();
+        if (journal != null) {
+            journal.info("kernel", "halted");
+            journal.close();
+        }
+        out.println("kosh: halted");
+        out.flush();
+        halted.countDown();
+    }
+}
