@@ -104,7 +104,7 @@ final class ProcessContextImpl implements ProcessContext {
         if (!process.capabilities().has("spawn")) {
             return SysResult.err(Errno.NO_CAPABILITY, process.label() + " does not hold the spawn capability");
         }
-        if (program == null || program.isBlank() || args == null || args.size() > MAX_ARGS || args.contains(null)) {
+        if (program == null || program.isBlank() || args == null || args.size() > MAX_ARGS || hasNull(args)) {
             return SysResult.err(Errno.INVALID_ARGUMENT, "spawn needs a program name and at most " + MAX_ARGS + " non-null arguments");
         }
         // A child never holds more than its parent: the parent's grants bound the child's.
@@ -114,6 +114,12 @@ final class ProcessContextImpl implements ProcessContext {
             case SysResult.Ok<KoshProcess> ok -> SysResult.ok(ok.value().pid());
             case SysResult.Err<KoshProcess> err -> SysResult.err(err.errno(), err.message());
         };
+    }
+
+    /** {@code List.contains(null)} throws on immutable lists; a process's list must not throw in here. */
+    private static boolean hasNull(List<String> args) {
+        for (String a : args) if (a == null) return true;
+        return false;
     }
 
     @Override
