@@ -302,7 +302,7 @@ public final class KoshProcess {
     public ProcessState state() {
         ExitStatus status = exit.getNow(null);
         if (status != null) return new ProcessState.Zombie(status);
-        if (mainThread == null) return new ProcessState.Ready();
+        if (mainThread == null) return threads.isEmpty() ? new ProcessState.Ready() : new ProcessState.Running();
         if (stopped) return new ProcessState.Blocked(BlockReason.STOPPED);
         BlockReason first = null;
         for (Thread t : threads.keySet()) {
@@ -393,6 +393,7 @@ public final class KoshProcess {
         }
         abandonedThreads = List.copyOf(survivors);
         frozenCpuNanos = liveCpuNanos(); // the finishing thread is still registered, so it is counted
+        mainThread = null; // a finished Thread may still hold its task, and with it the program's classes
         exit.complete(status);
         return true;
     }

@@ -10,8 +10,9 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,11 +55,14 @@ public final class ProcessTable implements AutoCloseable {
         this.journal = journal;
         this.console = console;
         this.termTimeout = termTimeout;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "kosh-kernel-timer");
-            t.setDaemon(true);
-            return t;
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread thread = new Thread(r, "kosh-kernel-timer");
+            thread.setDaemon(true);
+            return thread;
         });
+        // A cancelled escalation must leave the queue at once: it holds its process until it runs.
+        t.setRemoveOnCancelPolicy(true);
+        this.timer = t;
     }
 
     public Journal journal() {
@@ -296,13 +300,14 @@ public final class ProcessTable implements AutoCloseable {
         if (signal == Signal.KILL) {
             completeKill(p);
         } else if (signal.terminates()) {
-            timer.schedule(() -> {
+            ScheduledFuture<?> escalation = timer.schedule(() -> {
                 if (!p.finished()) {
                     journal.warn(p.label(), "still running " + termTimeout.toMillis() + " ms after " + signal + "; killing");
                     p.deliver(Signal.KILL);
                     completeKill(p);
                 }
             }, termTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            p.exitFuture().whenComplete((status, never) -> escalation.cancel(false));
         }
         return SysResult.ok(null);
     }

@@ -1,0 +1,76 @@
+package dev.kosh.launcher;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Enumeration;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+import dev.kosh.kernel.config.ConfigParser;
+import dev.kosh.kernel.config.SystemConfig;
+
+/** A kernel booted inside the test JVM, with its console captured. */
+final class KernelFixture implements AutoCloseable {
+    static final Path SYSTEM = Path.of(System.getProperty("kosh.system.dir", "target/kosh/system"));
+
+    final Kernel kernel;
+    private final ByteArrayOutputStream console = new ByteArrayOutputStream();
+    final PrintStream out = new PrintStream(console, true, StandardCharsets.UTF_8);
+
+    KernelFixture(Path data, String configText) throws Exception {
+        SystemConfig config = ConfigParser.parse("test.conf", configText).withHttpPort(0);
+        kernel = new Kernel(config, data, SYSTEM, out);
+        if (!kernel.boot()) throw new AssertionError("boot failed:\n" + console());
+    }
+
+    String console() {
+        return console.toString(StandardCharsets.UTF_8);
+    }
+
+    void await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what + "; console:\n" + console());
+            Thread.sleep(5);
+        }
+    }
+
+    /** A copy of a system bundle with manifest headers replaced, renamed into place at {@code target}. */
+    static Path relabel(String systemJar, Path target, Map<String, String> headers) throws IOException {
+        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
+        try (JarFile in = new JarFile(SYSTEM.resolve(systemJar).toFile()); OutputStream os = Files.newOutputStream(tmp)) {
+            Manifest m = new Manifest(in.getManifest());
+            headers.forEach((k, v) -> m.getMainAttributes().put(new Attributes.Name(k), v));
+            try (JarOutputStream jar = new JarOutputStream(os, m)) {
+                for (Enumeration<JarEntry> e = in.entries(); e.hasMoreElements(); ) {
+                    JarEntry entry = e.nextElement();
+                    if (entry.getName().equalsIgnoreCase("META-INF/MANIFEST.MF")) continue;
+                    jar.putNextEntry(new JarEntry(entry.getName()));
+                    try (InputStream is = in.getInputStream(entry)) {
+                        is.transferTo(jar);
+                    }
+                    jar.closeEntry();
+                }
+            }
+        }
+        return Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @Override
+    public void close() {
+        kernel.close();
+    }
+}
