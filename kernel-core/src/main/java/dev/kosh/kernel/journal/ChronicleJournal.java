@@ -71,11 +71,16 @@ public final class ChronicleJournal implements Journal {
     }
 
     @Override
-    public synchronized void append(Severity severity, String source, String message) {
+    public void append(Severity severity, String source, String message) {
+        append(severity, source, message, System.currentTimeMillis());
+    }
+
+    /** Appends an entry that happened at {@code epochMillis} (entries buffered during boot keep their time). */
+    public synchronized void append(Severity severity, String source, String message, long epochMillis) {
         if (closed) return; // late messages during shutdown are dropped, not an error for the caller
         try (DocumentContext dc = appender.writingDocument()) {
             dc.wire().write("boot").int32(boot)
-                    .write("t").int64(System.currentTimeMillis())
+                    .write("t").int64(epochMillis)
                     .write("sev").text(severity.name())
                     .write("src").text(source)
                     .write("msg").text(message);
