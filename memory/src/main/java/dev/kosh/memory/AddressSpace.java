@@ -30,7 +30,8 @@ public interface AddressSpace extends AutoCloseable {
      * Maps a fresh, zeroed page that the space owns (freed on unmap and on close). A 2 MiB
      * page takes one order-9 block: 512 physically contiguous frames.
      *
-     * @return {@link MapResult.Mapped}, or NonCanonical, Unaligned, AlreadyMapped, OutOfMemory
+     * @return {@link MapResult.Mapped}, or NonCanonical, Unaligned, AlreadyMapped, QuotaExceeded,
+     *         OutOfMemory
      */
     MapResult mapAnonymous(long virtualAddress, PageSize size, Protection protection);
 
@@ -39,7 +40,8 @@ public interface AddressSpace extends AutoCloseable {
      * and close leave them allocated. They must lie inside one allocated block.
      *
      * @return {@link MapResult.Mapped}, or NonCanonical, Unaligned, AlreadyMapped,
-     *         FrameOutsideArena, FrameNotAllocated, OutOfMemory
+     *         FrameOutsideArena, FrameNotAllocated, QuotaExceeded (for the page tables it needs),
+     *         OutOfMemory
      */
     MapResult mapFrame(long virtualAddress, long physicalAddress, PageSize size, Protection protection);
 
@@ -72,6 +74,29 @@ public interface AddressSpace extends AutoCloseable {
 
     /** Pages mapped of the given size. */
     long mappedPages(PageSize size);
+
+    /**
+     * Frames of the pages this space owns (anonymous memory): 1 per 4 KiB page, 512 per 2 MiB
+     * page. Frames mapped with {@link #mapFrame} are their owner's and are not counted.
+     */
+    long residentFrames();
+
+    /**
+     * What the quota bounds: {@link #residentFrames()} plus {@link #pageTableFrames()}, i.e.
+     * every frame that {@link #close()} returns to the allocator.
+     */
+    long chargedFrames();
+
+    /** The most frames this space may be charged; {@code Long.MAX_VALUE} when unlimited. */
+    long frameQuota();
+
+    /**
+     * Changes the quota. A quota below the current charge takes nothing away: it only makes
+     * maps fail with {@link MapResult.QuotaExceeded} until enough is unmapped.
+     *
+     * @throws IllegalArgumentException if {@code frameQuota < 1} (the PML4 alone is one frame)
+     */
+    void setFrameQuota(long frameQuota);
 
     /** Destroys the space: every owned data frame and every page-table frame goes back to the allocator. Idempotent. */
     @Override

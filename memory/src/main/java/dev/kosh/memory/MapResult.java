@@ -24,6 +24,15 @@ public sealed interface MapResult {
     /** The physical range is not inside one allocated block: mapping it would expose free memory. */
     record FrameNotAllocated(long physicalAddress, PageSize size) implements MapResult {}
 
+    /**
+     * The map would take the space past its frame quota: it needs {@code neededFrames} (the data
+     * frames of an anonymous page plus the page tables it would create), the space is charged
+     * {@code chargedFrames} already, and may hold {@code quota}. Checked before anything is
+     * allocated.
+     */
+    record QuotaExceeded(long virtualAddress, PageSize size, long neededFrames, long chargedFrames, long quota)
+            implements MapResult {}
+
     /** No frame was left for the data page or for a page table on the way. */
     record OutOfMemory(long virtualAddress, PageSize size) implements MapResult {}
 }

@@ -3,24 +3,28 @@
  * manager, shell) uses.
  *
  * <p><b>In here:</b> {@link dev.kosh.memory.PhysicalMemory}, the off-heap arena of 4 KiB
- * frames with its buddy allocator and reserved ranges from the boot memory map;
- * {@link dev.kosh.memory.MemoryStats} and the {@code meminfo} shell command;
- * {@link dev.kosh.memory.AddressSpace}, an x86-64 four-level page table stored in frames of
- * the arena and walked by a software MMU with a TLB; and the sealed result types every
- * operation returns ({@link dev.kosh.memory.AllocResult}, {@link dev.kosh.memory.FreeResult},
+ * frames (backed by huge pages, an anonymous mapping or a Java arena, as
+ * {@link dev.kosh.memory.ArenaBacking} reports) with its buddy allocator and reserved ranges
+ * from the boot memory map ({@link dev.kosh.memory.MemoryRange}, built from the HAL's
+ * {@code MemoryMap}); {@link dev.kosh.memory.MemoryStats}, the {@code meminfo} shell command and
+ * Micrometer gauges ({@link dev.kosh.memory.MemoryMetrics}); {@link dev.kosh.memory.AddressSpace},
+ * an x86-64 four-level page table stored in frames of the arena, walked by a software MMU with a
+ * TLB, with a frame quota; and the sealed result types every operation returns
+ * ({@link dev.kosh.memory.AllocResult}, {@link dev.kosh.memory.FreeResult},
  * {@link dev.kosh.memory.MapResult}, {@link dev.kosh.memory.UnmapResult},
  * {@link dev.kosh.memory.ProtectResult}, {@link dev.kosh.memory.Translation}).
  *
  * <p><b>Not in here:</b> per-process regions (heap, stacks, guard pages, ASLR), demand
- * paging, copy-on-write, swap, compaction, quotas and meters. They are built on top of
- * {@link dev.kosh.memory.AddressSpace} and {@link dev.kosh.memory.PhysicalMemory}. The
- * implementation lives in {@code dev.kosh.memory.internal} and is never exported.
+ * paging, copy-on-write, swap, compaction, page-fault and swap meters, the out-of-memory
+ * policy. They are built on top of {@link dev.kosh.memory.AddressSpace} and
+ * {@link dev.kosh.memory.PhysicalMemory}. The implementation lives in
+ * {@code dev.kosh.memory.internal} and is never exported.
  *
  * <p>Errors on the data path (allocate, free, map, unmap, protect, translate) are values,
  * never exceptions: decode validates every argument and returns a typed error; invoke then
  * cannot fail. Exceptions are reserved for kernel bugs (use after close) and for invalid
  * boot configuration.
  */
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("0.2.0")
 @org.osgi.annotation.bundle.Export
 package dev.kosh.memory;

@@ -109,30 +109,80 @@ public final class BuddyAllocator {
         this.freeBlocks = new long[maxOrder + 1];
         Arrays.fill(freeHead, NIL);
 
+        // Boot cost matters here (it runs cold, in the interpreter): the work is one sort of
+        // the reserved ranges, one Arrays.fill per range and one push per free block, never a
+        // loop over every frame. 65,536 frames with no reserved range take 64 pushes.
+        long[][] reserved = reservedFrameRuns(memoryMap, frameCount);
+        long reservedCount = 0;
+        int freeFrom = 0;
+        for (long[] run : reserved) {
+            int first = (int) run[0];
+            int end = (int) run[1];
+            Arrays.fill(state, first, end, RESERVED);
+            reservedCount += end - first;
+            freeRun(freeFrom, first);
+            freeFrom = end;
+        }
+        freeRun(freeFrom, frameCount);
+        this.reservedFrames = reservedCount;
+    }
+
+    /**
+     * The frames the non-usable ranges touch, as sorted, disjoint, non-adjacent
+     * {@code [first, end)} runs clipped to the arena. A frame a range only partly covers is
+     * reserved too.
+     */
+    private static long[][] reservedFrameRuns(List<MemoryRange> memoryMap, int frameCount) {
         long arenaBytes = (long) frameCount << SHIFT;
+        long[] first = new long[memoryMap.size()];
+        long[] end = new long[memoryMap.size()];
+        int n = 0;
         for (MemoryRange range : memoryMap) {
             if (range.usable() || range.start() >= arenaBytes) {
                 continue;
             }
-            int first = (int) (range.start() >>> SHIFT);
-            // Round the end up: a frame the range only partly covers is reserved too.
-            long endFrame = (Math.min(range.end(), arenaBytes) + FRAME - 1) >>> SHIFT;
-            for (int f = first; f < endFrame; f++) {
-                state[f] = RESERVED;
+            long f = range.start() >>> SHIFT;
+            long e = (Math.min(range.end(), arenaBytes) + FRAME - 1) >>> SHIFT;
+            // Insertion sort by first frame: boot maps have tens of entries, and a lambda
+            // comparator would cost a cold JVM more than the sort.
+            int i = n++;
+            while (i > 0 && first[i - 1] > f) {
+                first[i] = first[i - 1];
+                end[i] = end[i - 1];
+                i--;
             }
+            first[i] = f;
+            end[i] = e;
         }
-        long reserved = 0;
-        // Freeing frame by frame in address order merges them into the largest aligned
-        // blocks the reserved holes allow: the same state any free order would reach.
-        for (int f = 0; f < frameCount; f++) {
-            if (state[f] == RESERVED) {
-                reserved++;
+        List<long[]> merged = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            long[] last = merged.isEmpty() ? null : merged.getLast();
+            if (last != null && first[i] <= last[1]) {
+                last[1] = Math.max(last[1], end[i]);
             } else {
-                freeFrames++;
-                release(f, 0);
+                merged.add(new long[] {first[i], end[i]});
             }
         }
-        this.reservedFrames = reserved;
+        return merged.toArray(new long[0][]);
+    }
+
+    /**
+     * Puts {@code [from, to)} on the free lists as the largest naturally aligned blocks that fit,
+     * in address order: exactly the state that freeing the frames one by one (and merging
+     * buddies) would reach, free lists' order included, since each block is pushed after every
+     * lower one. Constructor only.
+     */
+    private void freeRun(int from, int to) {
+        int f = from;
+        while (f < to) {
+            int k = f == 0 ? maxOrder : Math.min(maxOrder, Integer.numberOfTrailingZeros(f));
+            while (f + (1 << k) > to || f + (1 << k) < 0) {
+                k--;
+            }
+            push(f, k);
+            freeFrames += 1L << k;
+            f += 1 << k;
+        }
     }
 
     /** Rejects a max order the state byte cannot hold. */

@@ -79,28 +79,51 @@ public final class PagedAddressSpace implements AddressSpace {
     private long tableFrames;
     private long mapped4k;
     private long mapped2m;
+    /** Frames of owned (anonymous) pages: 1 per 4 KiB page, 512 per 2 MiB page. */
+    private long residentFrames;
+    private long frameQuota;
+    /** Set by {@link #decodeMap}: page tables a map at that address would have to create. */
+    private int lastMissingTables;
     private int lastFaultLevel;
     private int lastLeafLevel;
     private long tlbHits;
     private long tlbMisses;
 
-    private PagedAddressSpace(MemorySegment memory, BuddyAllocator frames, long root) {
+    private PagedAddressSpace(MemorySegment memory, BuddyAllocator frames, long root, long frameQuota) {
         this.memory = memory;
         this.frames = frames;
         this.root = root;
         this.tableFrames = 1;
+        this.frameQuota = frameQuota;
     }
 
-    /** A new space with an empty, zeroed PML4, or OutOfMemory. */
+    /** A new space without a quota, or OutOfMemory. */
     public static CreateSpaceResult create(MemorySegment memory, BuddyAllocator frames) {
+        return create(memory, frames, Long.MAX_VALUE);
+    }
+
+    /**
+     * A new space with an empty, zeroed PML4 that may hold at most {@code frameQuota} frames
+     * (see {@link AddressSpace#chargedFrames()}), or OutOfMemory.
+     *
+     * @throws IllegalArgumentException if the quota cannot even hold the PML4
+     */
+    public static CreateSpaceResult create(MemorySegment memory, BuddyAllocator frames, long frameQuota) {
         Objects.requireNonNull(memory, "memory");
         Objects.requireNonNull(frames, "frames");
+        checkQuota(frameQuota);
         long root = frames.allocateFrames(0);
         if (root < 0) {
             return new CreateSpaceResult.OutOfMemory();
         }
         memory.asSlice(root, PageSize.SIZE_4K.bytes()).fill((byte) 0);
-        return new CreateSpaceResult.Created(new PagedAddressSpace(memory, frames, root));
+        return new CreateSpaceResult.Created(new PagedAddressSpace(memory, frames, root, frameQuota));
+    }
+
+    private static void checkQuota(long frameQuota) {
+        if (frameQuota < 1) {
+            throw new IllegalArgumentException("frame quota " + frameQuota + " cannot hold the PML4");
+        }
     }
 
     @Override
@@ -125,6 +148,10 @@ public final class PagedAddressSpace implements AddressSpace {
             MapResult invalid = decodeMap(virtualAddress, size);
             if (invalid != null) {
                 return invalid;
+            }
+            MapResult overQuota = decodeQuota(virtualAddress, size, (1L << size.frameOrder()) + lastMissingTables);
+            if (overQuota != null) {
+                return overQuota;
             }
             long frame = frames.allocateFrames(size.frameOrder());
             if (frame < 0) {
@@ -162,13 +189,29 @@ public final class PagedAddressSpace implements AddressSpace {
             if (!frames.isAllocated(physicalAddress, size.bytes())) {
                 return new MapResult.FrameNotAllocated(physicalAddress, size);
             }
+            // The caller's frames are charged to the caller; only the tables are this space's.
+            MapResult overQuota = decodeQuota(virtualAddress, size, lastMissingTables);
+            if (overQuota != null) {
+                return overQuota;
+            }
             return install(virtualAddress, physicalAddress, size, protection, false);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Decode for both maps: canonical, aligned, and nothing in the way. Null when the map may go ahead. */
+    /** Decode: whether {@code needed} more frames fit under the quota. Null when they do. */
+    private MapResult decodeQuota(long virtualAddress, PageSize size, long needed) {
+        long charged = tableFrames + residentFrames;
+        return needed > frameQuota - charged
+                ? new MapResult.QuotaExceeded(virtualAddress, size, needed, charged, frameQuota)
+                : null;
+    }
+
+    /**
+     * Decode for both maps: canonical, aligned, and nothing in the way. Null when the map may go
+     * ahead; then {@link #lastMissingTables} holds how many tables it will create.
+     */
     private MapResult decodeMap(long virtualAddress, PageSize size) {
         if (!canonical(virtualAddress)) {
             return new MapResult.NonCanonical(virtualAddress);
@@ -180,6 +223,8 @@ public final class PagedAddressSpace implements AddressSpace {
         for (int level = LEVELS; level >= size.leafLevel(); level--) {
             long entry = entry(table, index(virtualAddress, level));
             if ((entry & PRESENT) == 0) {
+                // One table for each level below this one down to the leaf's.
+                lastMissingTables = level - size.leafLevel();
                 return null;
             }
             // A present entry at the leaf level, a large page above it, or (for a 2 MiB map)
@@ -215,6 +260,9 @@ public final class PagedAddressSpace implements AddressSpace {
                 | (size == PageSize.SIZE_2M ? PAGE_SIZE : 0) | (owned ? OWNED : 0);
         memory.set(ENTRY, table + (long) index(virtualAddress, size.leafLevel()) * ENTRY_BYTES, leaf);
         // No invalidation: the TLB never caches a non-present translation.
+        if (owned) {
+            residentFrames += 1L << size.frameOrder();
+        }
         if (size == PageSize.SIZE_4K) {
             mapped4k++;
         } else {
@@ -272,6 +320,7 @@ public final class PagedAddressSpace implements AddressSpace {
             tlb.invalidate(virtualAddress);
             if (owned) {
                 mustFree(frame, size.frameOrder());
+                residentFrames -= 1L << size.frameOrder();
             }
             if (size == PageSize.SIZE_4K) {
                 mapped4k--;
@@ -537,6 +586,51 @@ public final class PagedAddressSpace implements AddressSpace {
         }
     }
 
+    @Override
+    public long residentFrames() {
+        lock.lock();
+        try {
+            live();
+            return residentFrames;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long chargedFrames() {
+        lock.lock();
+        try {
+            live();
+            return residentFrames + tableFrames;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public long frameQuota() {
+        lock.lock();
+        try {
+            live();
+            return frameQuota;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void setFrameQuota(long frameQuota) {
+        checkQuota(frameQuota);
+        lock.lock();
+        try {
+            live();
+            this.frameQuota = frameQuota;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** TLB hits since creation (for tests and benchmarks). */
     public long tlbHits() {
         lock.lock();
@@ -570,6 +664,7 @@ public final class PagedAddressSpace implements AddressSpace {
             tableFrames = 0;
             mapped4k = 0;
             mapped2m = 0;
+            residentFrames = 0;
         } finally {
             lock.unlock();
         }

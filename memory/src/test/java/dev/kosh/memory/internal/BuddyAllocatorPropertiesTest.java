@@ -103,6 +103,39 @@ class BuddyAllocatorPropertiesTest {
         });
     }
 
+    /**
+     * The constructor builds the free lists in bulk. Its state must be the one that freeing every
+     * usable frame one at a time, in address order, reaches: same blocks, same list order. The
+     * model is an allocator with nothing reserved whose "reserved" frames are allocated and
+     * never freed; both must then hand out the same addresses for the same requests.
+     */
+    @Test
+    void bulkInitialisationEqualsFreeingEveryUsableFrameInAddressOrder() {
+        qt().withExamples(100).forAll(RESERVED, STEPS).checkAssert((packed, steps) -> {
+            List<MemoryRange> map = memoryMap(packed);
+            BitSet reserved = reservedFrames(map);
+            BuddyAllocator bulk = new BuddyAllocator(FRAMES, MAX_ORDER, map);
+            BuddyAllocator model = new BuddyAllocator(FRAMES, MAX_ORDER, List.of());
+            for (int f = 0; f < FRAMES; f++) {
+                check(model.allocateFrames(0) >= 0, "model ran out at %d", f);
+            }
+            for (int f = 0; f < FRAMES; f++) {
+                if (!reserved.get(f)) {
+                    check(model.freeFrames((long) f * 4096, 0) == BuddyAllocator.FREE_OK, "model free %d", f);
+                }
+            }
+            bulk.verifyIntegrity();
+            check(bulk.stats().freeBlocksByOrder().equals(model.stats().freeBlocksByOrder()),
+                    "bulk %s, one by one %s", bulk.stats(), model.stats());
+            for (int step : steps) {
+                int order = step % (MAX_ORDER + 1);
+                long a = bulk.allocateFrames(order);
+                long b = model.allocateFrames(order);
+                check(a == b, "allocate(%d): bulk %d, one by one %d", order, a, b);
+            }
+        });
+    }
+
     @Test
     void everyBadFreeLeavesTheAllocatorUnchanged() {
         qt().withExamples(150).forAll(STEPS, integers().between(-FRAMES, FRAMES * 2), integers().between(-1, MAX_ORDER + 1))
