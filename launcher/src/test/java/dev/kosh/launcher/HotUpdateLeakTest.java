@@ -44,7 +44,9 @@ class HotUpdateLeakTest {
             assertEquals(1, running.size(), "exactly one process of the bundle runs after the updates");
 
             int reachable = reachableAfterGc(loaders.subList(0, CYCLES - 1));
-            assertEquals(0, reachable, reachable + " of " + (CYCLES - 1) + " old revisions are still reachable");
+            List<Integer> alive = new ArrayList<>();
+            for (int i = 0; i < CYCLES - 1; i++) if (loaders.get(i).get() != null) alive.add(i);
+            assertEquals(0, reachable, reachable + " of " + (CYCLES - 1) + " old revisions are still reachable: revisions " + alive);
             assertTrue(loaders.get(CYCLES - 1).get() != null, "the current revision is alive");
         }
     }

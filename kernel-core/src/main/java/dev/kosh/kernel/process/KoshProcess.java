@@ -55,6 +55,7 @@ public final class KoshProcess {
     private volatile Thread mainThread;
 
     private volatile boolean terminationRequested;
+    private volatile Signal terminationSignal; // the first of TERM, INT, HUP delivered, or null
     private volatile boolean killed;
     private volatile boolean stopped;
     private final Object stopMonitor = new Object();
@@ -134,26 +135,49 @@ public final class KoshProcess {
         if (threads.size() >= threadQuota) {
             return SysResult.err(Errno.QUOTA_EXCEEDED, label() + " already has " + threads.size() + " threads (quota " + threadQuota + ")");
         }
-        Thread[] self = new Thread[1];
-        Thread t = host.newThread(this, threadName, () -> {
+        ThreadBody task = new ThreadBody(body, onFailure);
+        Thread t = host.newThread(this, threadName, task);
+        task.thread = t;
+        threads.put(t, Boolean.TRUE);
+        if (mainThread == null) mainThread = t;
+        t.start();
+        return SysResult.ok(t);
+    }
+
+    /**
+     * The task of a process thread. It forgets the program's code when the thread ends: a
+     * terminated {@link Thread} still holds its task, and libraries (Chronicle's thread-local
+     * cleaner, for one) may keep dead threads reachable for a while, which must not keep an
+     * updated bundle's old revision alive.
+     */
+    private final class ThreadBody implements Runnable {
+        private Runnable body;
+        private ThreadFailureHandler onFailure;
+        private Thread thread;
+
+        ThreadBody(Runnable body, ThreadFailureHandler onFailure) {
+            this.body = body;
+            this.onFailure = onFailure;
+        }
+
+        @Override
+        public void run() {
             try {
                 body.run();
             } catch (ProcessKilled k) {
                 // unwinding a killed process: the expected end of this thread
             } catch (Throwable failure) {
-                if (!killed) onFailure.failed(this, self[0], failure);
+                if (!killed) onFailure.failed(KoshProcess.this, thread, failure);
             } finally {
+                body = null;
+                onFailure = null;
                 long cpu = host.currentThreadCpuTimeNanos();
                 if (cpu > 0) finishedThreadsCpu.addAndGet(cpu);
-                blocked.remove(self[0]);
-                threads.remove(self[0]);
+                blocked.remove(thread);
+                threads.remove(thread);
+                thread = null;
             }
-        });
-        self[0] = t;
-        threads.put(t, Boolean.TRUE);
-        if (mainThread == null) mainThread = t;
-        t.start();
-        return SysResult.ok(t);
+        }
     }
 
     /** What the kernel does when a thread of a process throws. */
@@ -224,6 +248,7 @@ public final class KoshProcess {
                 interruptAll();
             }
             case TERM, INT, HUP -> {
+                if (terminationSignal == null) terminationSignal = signal;
                 terminationRequested = true;
                 interruptAll();
             }
@@ -250,6 +275,11 @@ public final class KoshProcess {
 
     public boolean terminationRequested() {
         return terminationRequested || killed;
+    }
+
+    /** The first TERM, INT or HUP this process was sent, or null. */
+    Signal terminationSignal() {
+        return terminationSignal;
     }
 
     public boolean killed() {
