@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
 import org.osgi.framework.Bundle;
@@ -24,6 +25,12 @@ import dev.kosh.kernel.journal.Journal;
 import dev.kosh.kernel.metrics.KernelMetrics;
 import dev.kosh.kernel.process.KoshProcess;
 import dev.kosh.kernel.process.ProcessTable;
+import dev.kosh.hal.CpuInfo;
+import dev.kosh.hal.HalResult;
+import dev.kosh.hal.MemoryMap;
+import dev.kosh.hal.PlatformInterface;
+import dev.kosh.hal.Platforms;
+import dev.kosh.memory.MemoryMetrics;
 import dev.kosh.memory.PhysicalMemory;
 import dev.kosh.scheduler.KernelThreads;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -49,6 +56,8 @@ final class Kernel implements AutoCloseable {
     private BootJournal bootJournal;
     private KoshFramework framework;
     private PhysicalMemory memory;
+    private MemoryMetrics memoryMetrics;
+    private CompletableFuture<PlatformProbe> platformProbe;
     private KernelThreads threads;
     private ProcessTable table;
     private ConsoleAgent console;
@@ -72,6 +81,9 @@ final class Kernel implements AutoCloseable {
     /** Runs the boot sequence. False if an essential phase failed (the kernel is then taken down). */
     boolean boot() throws Exception {
         long sinceJvmStart = Duration.between(jvmStart, Instant.now()).toMillis();
+        // The platform (HAL) and the first native call of the memory arena cost tens of
+        // milliseconds of class loading and linking on a cold JVM: they run alongside the framework.
+        platformProbe = CompletableFuture.supplyAsync(Kernel::probePlatform, r -> Thread.ofPlatform().name("kosh-platform-probe").daemon(true).start(r));
         Files.createDirectories(dataDir);
         // Chronicle's first open is slow on a cold JVM: it runs alongside the first phases, and
         // the "journal" phase waits for it before any process starts.
@@ -124,10 +136,35 @@ final class Kernel implements AutoCloseable {
         return framework.version() + ", " + active + "/" + installed.size() + " system bundles active, SCR up";
     }
 
-    private String startMemory() {
-        memory = PhysicalMemory.create(config.memoryBytes(), List.of());
+    /** What the platform probe found: the host's memory map, or why there is none. */
+    private record PlatformProbe(MemoryMap memoryMap, String platform, String problem) {}
+
+    private static PlatformProbe probePlatform() {
+        PhysicalMemory.prepareHost();
+        return switch (Platforms.detect()) {
+            case HalResult.Ok<PlatformInterface> ok -> {
+                PlatformInterface p = ok.value();
+                CpuInfo cpu = p.getCpuInfo();
+                yield new PlatformProbe(p.getMemoryMap(), p.architecture() + ", " + cpu.modelName() + ", " + cpu.logicalCores() + " cores", null);
+            }
+            case HalResult.Err<PlatformInterface> err -> new PlatformProbe(null, "unknown", err.error().message());
+        };
+    }
+
+    private String startMemory() throws Exception {
+        PlatformProbe probe = platformProbe.get();
+        if (probe.memoryMap() != null) {
+            memory = PhysicalMemory.create(config.memoryBytes(), probe.memoryMap());
+            journal.info("memory", "platform " + probe.platform() + "; host memory map from " + probe.memoryMap().source());
+        } else {
+            memory = PhysicalMemory.create(config.memoryBytes(), List.of());
+            journal.warn("memory", "no platform layer for this host (" + probe.problem() + "): the arena has no reserved ranges");
+        }
+        journal.info("memory", "arena backing: " + memory.backing().describe());
+        memoryMetrics = MemoryMetrics.bind(memory, registry);
         var s = memory.stats();
-        return (config.memoryBytes() >> 20) + " MiB arena, " + s.freeFrames() + " free 4 KiB frames";
+        return (config.memoryBytes() >> 20) + " MiB arena (" + memory.backing().kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                + "), " + s.freeFrames() + " free 4 KiB frames, " + s.reservedFrames() + " reserved";
     }
 
     private String startScheduler() {
@@ -286,6 +323,7 @@ final class Kernel implements AutoCloseable {
         }
         if (console != null) console.close();
         if (framework != null) framework.close();
+        if (memoryMetrics != null) memoryMetrics.close();
         if (memory != null) memory.close();
         if (journal != null) {
             journal.info("kernel", "halted");
