@@ -105,6 +105,10 @@ public final class ConfigParser {
         boolean quoted = false;
         for (int i = 0; i < line.length(); i++) {
             char c = line.charAt(i);
+            if (c == '\\') {
+                i++; // an escaped character (\" in args) neither opens a quote nor starts a comment
+                continue;
+            }
             if (c == '"') quoted = !quoted;
             if (c == '#' && !quoted && (i == 0 || Character.isWhitespace(line.charAt(i - 1)))) {
                 return line.substring(0, i);
@@ -231,7 +235,7 @@ public final class ConfigParser {
     private long size(Value v, long min, long max) throws ConfigException {
         Matcher m = SIZE.matcher(v.text());
         if (!m.matches()) throw new ConfigException(file, v.line(), "expected a size such as 256M or 1G, found '" + v.text() + "'");
-        long n = Long.parseLong(m.group(1));
+        long n = parseLong(m.group(1), v.text(), v.line());
         int shift = switch (m.group(2).toUpperCase(Locale.ROOT)) {
             case "K" -> 10;
             case "M" -> 20;
@@ -244,6 +248,15 @@ public final class ConfigParser {
             throw new ConfigException(file, v.line(), "size " + v.text() + " out of range (" + (min >> 20) + "M to " + (max >> 30) + "G)");
         }
         return bytes;
+    }
+
+    /** Digits the patterns matched can still overflow a long: that is a problem in the file, not a crash. */
+    private long parseLong(String digits, String text, int line) throws ConfigException {
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(file, line, "number too large: " + text);
+        }
     }
 
     private int integer(Value v, int min, int max) throws ConfigException {
@@ -263,13 +276,19 @@ public final class ConfigParser {
     private Duration duration(String text, int line) throws ConfigException {
         Matcher m = DURATION.matcher(text.strip());
         if (!m.matches()) throw new ConfigException(file, line, "expected a duration such as 500ms, 2s, 1m, found '" + text + "'");
-        long n = Long.parseLong(m.group(1));
-        Duration d = switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
-        };
+        long n = parseLong(m.group(1), text, line);
+        Duration d;
+        try {
+            d = switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            };
+            d.toNanos(); // the kernel waits in nanoseconds: a longer duration is unusable
+        } catch (ArithmeticException e) {
+            throw new ConfigException(file, line, "duration too large: " + text);
+        }
         if (d.isZero()) throw new ConfigException(file, line, "duration must be greater than zero");
         return d;
     }

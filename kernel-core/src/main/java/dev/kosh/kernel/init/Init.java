@@ -213,7 +213,7 @@ public final class Init implements AutoCloseable {
             if (shuttingDown || s.state == ServiceStatus.State.STOPPED) {
                 s.state = ServiceStatus.State.STOPPED;
             } else if (!shouldRestart(s.spec, status)) {
-                s.state = status.success() ? ServiceStatus.State.EXITED : ServiceStatus.State.FAILED;
+                s.state = status.success() || endedBySignal(status) ? ServiceStatus.State.EXITED : ServiceStatus.State.FAILED;
                 journal.info("init", "service " + s.spec.name() + " ended (" + status.reason() + "); policy "
                         + s.spec.restart().mode().name().toLowerCase(java.util.Locale.ROOT) + ": not restarting");
             } else if (!withinIntensity(s)) {
@@ -232,10 +232,14 @@ public final class Init implements AutoCloseable {
 
     /** Restart rules after systemd: a clean TERM, INT or HUP is a stop, not a failure. */
     private static boolean shouldRestart(ServiceSpec spec, ExitStatus status) {
-        boolean politeSignal = status.code() == 128 + Signal.TERM.number() || status.code() == 128 + Signal.INT.number()
-                || status.code() == 128 + Signal.HUP.number();
-        if (politeSignal && spec.restart().mode() == dev.kosh.kernel.config.RestartPolicy.Mode.ON_FAILURE) return false;
+        if (endedBySignal(status) && spec.restart().mode() == dev.kosh.kernel.config.RestartPolicy.Mode.ON_FAILURE) return false;
         return spec.restart().restarts(status.code());
+    }
+
+    /** Ended by TERM, INT or HUP: a stop that was asked for. */
+    private static boolean endedBySignal(ExitStatus status) {
+        return status.code() == 128 + Signal.TERM.number() || status.code() == 128 + Signal.INT.number()
+                || status.code() == 128 + Signal.HUP.number();
     }
 
     private boolean withinIntensity(Service s) {

@@ -12,6 +12,6 @@ public record JournalEntry(int boot, Instant time, Severity severity, String sou
     public String format(Instant bootTime) {
         double seconds = (time.toEpochMilli() - bootTime.toEpochMilli()) / 1000.0;
         String mark = severity == Severity.INFO ? "" : severity + " ";
-        return String.format("[%10.3f] %s%s: %s", seconds, mark, source, message);
+        return String.format(java.util.Locale.ROOT, "[%10.3f] %s%s: %s", seconds, mark, source, message);
     }
 }

@@ -2,7 +2,6 @@ package dev.kosh.kernel.process;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 
 import dev.kosh.api.Console;
 import dev.kosh.api.Errno;
@@ -77,8 +76,7 @@ final class ProcessContextImpl implements ProcessContext {
     @Override
     public void sleep(Duration duration) throws InterruptedException {
         process.checkpoint();
-        Objects.requireNonNull(duration, "duration");
-        if (duration.isNegative()) throw new KoshException(Errno.INVALID_ARGUMENT, "negative sleep " + duration);
+        if (duration == null || duration.isNegative()) throw new KoshException(Errno.INVALID_ARGUMENT, "sleep needs a duration of zero or more, not " + duration);
         if (process.terminationRequested()) return;
         try (KoshProcess.BlockScope ignored = process.block(BlockReason.SLEEP)) {
             Thread.sleep(duration);

@@ -176,6 +176,10 @@ public final class ProcessTable implements AutoCloseable {
         } catch (Throwable t) {
             if (p.killed()) {
                 status = ExitStatus.killed(Signal.KILL);
+            } else if (t instanceof InterruptedException && p.terminationSignal() != null) {
+                // A blocking call interrupted by TERM, INT or HUP and let out of main: the process
+                // ended by that signal's default action, as on Unix, not by a crash.
+                status = ExitStatus.killed(p.terminationSignal());
             } else {
                 journal.error(p.label(), "crashed: " + stackSummary(t));
                 status = new ExitStatus(1, "uncaught " + t.getClass().getName()

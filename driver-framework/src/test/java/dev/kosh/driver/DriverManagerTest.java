@@ -1,0 +1,365 @@
+package dev.kosh.driver;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.kosh.api.Errno;
+import dev.kosh.api.Program;
+import dev.kosh.api.SysResult;
+import dev.kosh.driver.api.DriverCapabilities;
+import dev.kosh.driver.api.DriverError;
+import dev.kosh.driver.api.DriverRequest;
+import dev.kosh.driver.api.DriverResponse;
+import dev.kosh.driver.api.KoshDriver;
+import dev.kosh.kernel.journal.Journal;
+import dev.kosh.kernel.journal.JournalEntry;
+import dev.kosh.kernel.journal.Severity;
+import dev.kosh.kernel.process.CapabilitySet;
+import dev.kosh.kernel.process.KoshProcess;
+import dev.kosh.kernel.process.ProcessTable;
+import dev.kosh.kernel.process.ProgramImage;
+import dev.kosh.scheduler.KernelThreads;
+
+@Timeout(15)
+class DriverManagerTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+    private final List<String> journal = new CopyOnWriteArrayList<>();
+    /** Bundle name → the driver a new process of it runs. */
+    private final Map<String, Supplier<KoshDriver>> bundles = new ConcurrentHashMap<>();
+    /** Bundle name → the driver name the bundle declares. */
+    private final Map<String, String> driverNames = new ConcurrentHashMap<>();
+    private final ProcessTable table;
+    private final DriverManager manager;
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    DriverManagerTest() {
+        table = new ProcessTable(new KernelThreads(), this::load, new ListJournal(journal), (pid, text) -> { }, Duration.ofSeconds(1));
+        table.createInit(new CapabilitySet(Set.of("console", "log", "spawn", "publish")));
+        manager = new DriverManager(table, new ListJournal(journal));
+    }
+
+    @AfterEach
+    void tearDown() {
+        release.countDown();
+        table.terminateAll(Duration.ofSeconds(1));
+        table.close();
+    }
+
+    /** The launcher's loader, in small: a driver bundle's program is the manager's host for its driver. */
+    private SysResult<ProgramImage> load(String bundle) {
+        Supplier<KoshDriver> driver = bundles.get(bundle);
+        if (driver == null) return SysResult.err(Errno.NO_SUCH_PROGRAM, "no bundle " + bundle);
+        return SysResult.ok(new ProgramImage() {
+            public String name() {
+                return bundle;
+            }
+
+            public String origin() {
+                return bundle + " 1.0";
+            }
+
+            public Set<String> declaredCapabilities() {
+                return Set.of("log");
+            }
+
+            public Program instantiate() {
+                return manager.hostFor(driverNames.get(bundle), driver.get()).orThrow();
+            }
+        });
+    }
+
+    /** A driver that echoes payloads and counts its lifecycle calls. */
+    private static class EchoDriver implements KoshDriver {
+        final AtomicInteger cleanups = new AtomicInteger();
+
+        public Optional<DriverError> init() {
+            return Optional.empty();
+        }
+
+        public DriverResponse handleRequest(DriverRequest request) {
+            return switch (request.operation()) {
+                case "echo" -> DriverResponse.ok(request.payload());
+                case "throw" -> throw new IllegalStateException("device on fire");
+                case "null" -> null;
+                default -> DriverResponse.failed(DriverError.Code.NOT_SUPPORTED, request.operation());
+            };
+        }
+
+        public void cleanup() {
+            cleanups.incrementAndGet();
+        }
+
+        public DriverCapabilities getCapabilities() {
+            return new DriverCapabilities("char", Set.of("echo"));
+        }
+    }
+
+    private void install(String name, Supplier<KoshDriver> driver) {
+        bundles.put("dev.kosh.driver." + name, driver);
+        driverNames.put("dev.kosh.driver." + name, name);
+    }
+
+    private SysResult<DriverInfo> start(String name) throws InterruptedException {
+        return manager.start(name, "dev.kosh.driver." + name, Set.of("log"), false, TIMEOUT);
+    }
+
+    private static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting until " + what);
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    private DriverInfo info(String name) {
+        return manager.list().stream().filter(d -> d.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void startedDriverRunsAsAProcessUnderInit() throws Exception {
+        install("echo", EchoDriver::new);
+        DriverInfo info = start("echo").orThrow();
+        assertEquals(DriverState.RUNNING, info.state());
+        assertEquals(new DriverCapabilities("char", Set.of("echo")), info.capabilities());
+        assertTrue(manager.available("echo"));
+        KoshProcess p = table.get(info.pid()).orElseThrow();
+        assertEquals("drv:echo", p.name());
+        assertEquals(ProcessTable.INIT_PID, p.parentPid());
+        assertEquals(Set.of("log"), p.capabilities().names());
+        assertEquals(List.of("echo"), manager.driversFromBundle("dev.kosh.driver.echo"));
+    }
+
+    @Test
+    void callReturnsTheDriversResponse() throws Exception {
+        install("echo", EchoDriver::new);
+        start("echo").orThrow();
+        DriverResponse r = manager.call("echo", DriverRequest.of("echo", new byte[] {1, 2, 3}), TIMEOUT).orThrow();
+        assertArrayEquals(new byte[] {1, 2, 3}, assertInstanceOf(DriverResponse.Ok.class, r).payload());
+        DriverResponse unsupported = manager.call("echo", DriverRequest.of("format", null), TIMEOUT).orThrow();
+        assertEquals(DriverError.Code.NOT_SUPPORTED, assertInstanceOf(DriverResponse.Failed.class, unsupported).error().code());
+        assertEquals(2, info("echo").requests());
+    }
+
+    @Test
+    void aDriverReturningNoResponseAnswersFault() throws Exception {
+        install("echo", EchoDriver::new);
+        start("echo").orThrow();
+        DriverResponse r = manager.call("echo", DriverRequest.of("null", null), TIMEOUT).orThrow();
+        assertEquals(DriverError.Code.FAULT, assertInstanceOf(DriverResponse.Failed.class, r).error().code());
+    }
+
+    @Test
+    void aDriverThatFailsInitIsFailedWithTheReason() throws Exception {
+        install("bad", () -> new EchoDriver() {
+            @Override
+            public Optional<DriverError> init() {
+                return Optional.of(new DriverError(DriverError.Code.DEVICE_ERROR, "no such device"));
+            }
+        });
+        var err = assertInstanceOf(SysResult.Err.class, start("bad"));
+        assertEquals(Errno.CLOSED, err.errno());
+        assertTrue(err.message().contains("no such device"), err.message());
+        DriverInfo info = info("bad");
+        assertEquals(DriverState.FAILED, info.state());
+        assertEquals("init: DEVICE_ERROR no such device", info.lastError());
+        assertTrue(journal.contains("ERROR driver bad: init failed: DEVICE_ERROR: no such device"), journal.toString());
+    }
+
+    @Test
+    void aDriverWhoseInitThrowsIsFailedToo() throws Exception {
+        install("thrower", () -> new EchoDriver() {
+            @Override
+            public Optional<DriverError> init() {
+                throw new IllegalStateException("probe crashed");
+            }
+        });
+        assertInstanceOf(SysResult.Err.class, start("thrower"));
+        assertEquals(DriverState.FAILED, info("thrower").state());
+        assertTrue(info("thrower").lastError().contains("probe crashed"), info("thrower").lastError());
+    }
+
+    @Test
+    void aDriverThatThrowsInHandleRequestAnswersFaultAndIsMarkedFailed() throws Exception {
+        EchoDriver driver = new EchoDriver();
+        install("fragile", () -> driver);
+        KoshProcess p = table.get(start("fragile").orThrow().pid()).orElseThrow();
+        DriverResponse r = manager.call("fragile", DriverRequest.of("throw", null), TIMEOUT).orThrow();
+        DriverError error = assertInstanceOf(DriverResponse.Failed.class, r).error();
+        assertEquals(DriverError.Code.FAULT, error.code());
+        assertTrue(error.message().contains("device on fire"), error.message());
+        assertEquals(3, p.exitFuture().get(5, TimeUnit.SECONDS).code(), "the driver process is ended: isolated");
+        DriverInfo info = info("fragile");
+        assertEquals(DriverState.FAILED, info.state());
+        assertEquals(1, info.faults());
+        assertTrue(info.lastError().contains("device on fire"), info.lastError());
+        assertEquals(1, driver.cleanups.get());
+        DriverResponse after = manager.call("fragile", DriverRequest.of("echo", null), TIMEOUT).orThrow();
+        assertEquals(DriverError.Code.UNAVAILABLE, assertInstanceOf(DriverResponse.Failed.class, after).error().code());
+    }
+
+    @Test
+    void callToAnUnknownDriverIsRefused() throws Exception {
+        var err = assertInstanceOf(SysResult.Err.class, manager.call("ghost", DriverRequest.of("echo", null), TIMEOUT));
+        assertEquals(Errno.INVALID_ARGUMENT, err.errno());
+        assertTrue(err.message().contains("ghost"));
+        assertEquals(Errno.INVALID_ARGUMENT, assertInstanceOf(SysResult.Err.class, manager.call("ghost", null, TIMEOUT)).errno());
+    }
+
+    @Test
+    void stopAnswersPendingRequestsUnavailableAndCleansUp() throws Exception {
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
+        EchoDriver driver = new EchoDriver() {
+            @Override
+            public DriverResponse handleRequest(DriverRequest request) {
+                if (request.operation().equals("slow")) {
+                    inside.countDown();
+                    boolean done = false;
+                    while (!done) {
+                        try {
+                            done = finish.await(5, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            // the stop's TERM interrupts; this request finishes anyway
+                        }
+                    }
+                    return DriverResponse.ok(new byte[] {7});
+                }
+                return super.handleRequest(request);
+            }
+        };
+        install("slow", () -> driver);
+        KoshProcess p = table.get(start("slow").orThrow().pid()).orElseThrow();
+        CompletableFuture<DriverResponse> first = CompletableFuture.supplyAsync(() -> call("slow", "slow"));
+        assertTrue(inside.await(5, TimeUnit.SECONDS));
+        List<CompletableFuture<DriverResponse>> queued = List.of(new CompletableFuture<>(), new CompletableFuture<>());
+        List<Thread> callers = queued.stream().map(f -> Thread.ofPlatform().start(() -> f.complete(call("slow", "echo")))).toList();
+        // a caller waiting for its reply has put its request in the channel
+        await("both requests queued", () -> callers.stream().allMatch(t -> t.getState() == Thread.State.TIMED_WAITING));
+
+        CompletableFuture<SysResult<DriverInfo>> stopped = CompletableFuture.supplyAsync(() -> {
+            try {
+                return manager.stop("slow", TIMEOUT);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await("TERM delivered", p::terminationRequested);
+        finish.countDown();
+
+        assertEquals(DriverState.STOPPED, stopped.get(5, TimeUnit.SECONDS).orThrow().state());
+        assertInstanceOf(DriverResponse.Ok.class, first.get(5, TimeUnit.SECONDS), "the request in progress completes");
+        for (CompletableFuture<DriverResponse> q : queued) {
+            DriverResponse r = q.get(5, TimeUnit.SECONDS);
+            assertEquals(DriverError.Code.UNAVAILABLE, assertInstanceOf(DriverResponse.Failed.class, r).error().code());
+        }
+        assertEquals(0, p.exitFuture().get(5, TimeUnit.SECONDS).code());
+        assertEquals(1, driver.cleanups.get());
+        assertTrue(manager.list().isEmpty(), "a stopped driver leaves the manager");
+        assertEquals(Errno.INVALID_ARGUMENT, assertInstanceOf(SysResult.Err.class, manager.stop("slow", TIMEOUT)).errno());
+    }
+
+    private DriverResponse call(String name, String op) {
+        try {
+            return manager.call(name, DriverRequest.of(op, null), TIMEOUT).orThrow();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void hostForIsRefusedUnlessTheManagerIsStartingThatDriver() throws Exception {
+        var err = assertInstanceOf(SysResult.Err.class, manager.hostFor("echo", new EchoDriver()));
+        assertEquals(Errno.NO_CAPABILITY, err.errno());
+        install("echo", EchoDriver::new);
+        start("echo").orThrow();
+        assertEquals(Errno.NO_CAPABILITY, assertInstanceOf(SysResult.Err.class, manager.hostFor("echo", new EchoDriver())).errno(),
+                "a running driver cannot be started a second time around the manager");
+    }
+
+    @Test
+    void aRunningDriverCannotBeStartedTwice() throws Exception {
+        install("echo", EchoDriver::new);
+        start("echo").orThrow();
+        assertEquals(Errno.INVALID_ARGUMENT, assertInstanceOf(SysResult.Err.class, start("echo")).errno());
+    }
+
+    @Test
+    void aFailedDriverCanBeStartedAgain() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        install("flaky", () -> new EchoDriver() {
+            @Override
+            public Optional<DriverError> init() {
+                return attempts.incrementAndGet() == 1 ? Optional.of(new DriverError(DriverError.Code.BUSY, "not yet")) : Optional.empty();
+            }
+        });
+        assertInstanceOf(SysResult.Err.class, start("flaky"));
+        assertEquals(DriverState.RUNNING, start("flaky").orThrow().state());
+    }
+
+    @Test
+    void aBundleThatIsNotInstalledFailsTheStart() throws Exception {
+        var err = assertInstanceOf(SysResult.Err.class, start("absent"));
+        assertEquals(Errno.NO_SUCH_PROGRAM, err.errno());
+        assertEquals(DriverState.FAILED, info("absent").state());
+        assertEquals(Errno.INVALID_ARGUMENT, assertInstanceOf(SysResult.Err.class,
+                manager.start(null, "b", Set.of(), false, TIMEOUT)).errno());
+    }
+
+    @Test
+    void aDriverProcessKilledFromOutsideIsMarkedFailed() throws Exception {
+        install("echo", EchoDriver::new);
+        KoshProcess p = table.get(start("echo").orThrow().pid()).orElseThrow();
+        table.signal(p.pid(), dev.kosh.api.Signal.KILL, "test");
+        await("failed", () -> info("echo").state() == DriverState.FAILED);
+        assertTrue(info("echo").lastError().contains("killed by KILL"), info("echo").lastError());
+        assertEquals(0, info("echo").pid());
+    }
+
+    /** Journal lines as {@code SEVERITY source: message}. */
+    private record ListJournal(List<String> lines) implements Journal {
+        public int boot() {
+            return 1;
+        }
+
+        public void append(Severity severity, String source, String message) {
+            lines.add(severity + " " + source + ": " + message);
+        }
+
+        public List<JournalEntry> read(int bootsAgo, int limit) {
+            return List.of();
+        }
+
+        public long sizeBytes() {
+            return 0;
+        }
+
+        public long entriesAppended() {
+            return lines.size();
+        }
+
+        public void close() {
+        }
+    }
+}
