@@ -37,6 +37,8 @@ import dev.kosh.kernel.process.ProcessTable;
 public final class DriverManager {
     /** Requests waiting for a driver, per driver. A full channel is reported as BUSY, never dropped. */
     static final int CHANNEL_CAPACITY = 1024;
+    /** How often a waiting caller re-checks that its driver is still there. */
+    private static final Duration POLL_STEP = Duration.ofMillis(50);
 
     private final ProcessTable table;
     private final Journal journal;
@@ -190,12 +192,23 @@ public final class DriverManager {
             case FULL -> { return SysResult.ok(DriverResponse.failed(DriverError.Code.BUSY, "driver " + name + " has " + CHANNEL_CAPACITY + " requests waiting")); }
             case CLOSED, TIMEOUT -> { return SysResult.ok(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + name + " is stopping")); }
         }
-        try {
-            return SysResult.ok(reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
-        } catch (TimeoutException e) {
-            return SysResult.ok(DriverResponse.failed(DriverError.Code.TIMEOUT, "driver " + name + " did not answer within " + timeout.toMillis() + " ms"));
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("reply futures never fail", e);
+        // Wait in short steps: a request that slipped into the channel just as the driver's process
+        // ended is never answered, and its caller must hear UNAVAILABLE, not wait out its deadline.
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long step = Math.min(POLL_STEP.toNanos(), deadline - System.nanoTime());
+            try {
+                return SysResult.ok(reply.get(Math.max(0, step), TimeUnit.NANOSECONDS));
+            } catch (TimeoutException e) {
+                if (slot.state != DriverState.RUNNING && slot.state != DriverState.STARTING) {
+                    return SysResult.ok(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + name + " is " + slot.state.label()));
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    return SysResult.ok(DriverResponse.failed(DriverError.Code.TIMEOUT, "driver " + name + " did not answer within " + timeout.toMillis() + " ms"));
+                }
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("reply futures never fail", e);
+            }
         }
     }
 

@@ -378,6 +378,20 @@ public final class KoshProcess {
         return exit;
     }
 
+    /**
+     * Publishes the exit status (the process becomes a zombie). The process table calls it after
+     * {@link #finish} and after handing the children to init, so whoever sees the status also sees
+     * a consistent table.
+     */
+    void publishExit(ExitStatus status) {
+        exit.complete(status);
+    }
+
+    /** True from the moment the process starts finishing (before its status is published). */
+    boolean exiting() {
+        return finishing.get();
+    }
+
     public boolean finished() {
         return exit.isDone();
     }
@@ -424,7 +438,6 @@ public final class KoshProcess {
         abandonedThreads = List.copyOf(survivors);
         frozenCpuNanos = liveCpuNanos(); // the finishing thread is still registered, so it is counted
         mainThread = null; // a finished Thread may still hold its task, and with it the program's classes
-        exit.complete(status);
         return true;
     }
 

@@ -114,7 +114,8 @@ public final class ProcessTable implements AutoCloseable {
     public record SpawnRequest(String program, List<String> args, int parentPid, java.util.Set<String> allowedCapabilities,
                                Priority priority, String displayName) {
         public SpawnRequest {
-            args = args == null ? null : List.copyOf(args);
+            // A copy that keeps nulls: spawn() answers INVALID_ARGUMENT for them instead of throwing here.
+            args = args == null ? null : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(args));
         }
 
         public static SpawnRequest of(String program, List<String> args, int parentPid, java.util.Set<String> allowed) {
@@ -125,11 +126,12 @@ public final class ProcessTable implements AutoCloseable {
     /** Finds the program, creates the process and starts its main thread. */
     public SysResult<KoshProcess> spawn(SpawnRequest request) {
         if (request == null || request.program() == null || request.program().isBlank() || request.args() == null
+                || request.args().stream().anyMatch(java.util.Objects::isNull)
                 || request.allowedCapabilities() == null || request.priority() == null) {
             return SysResult.err(Errno.INVALID_ARGUMENT, "spawn needs a program name, arguments, capabilities and a priority");
         }
         KoshProcess parent = processes.get(request.parentPid());
-        if (parent == null || parent.finished()) {
+        if (parent == null || parent.exiting()) {
             return SysResult.err(Errno.NO_SUCH_PROCESS, "parent pid " + request.parentPid() + " is not running");
         }
         SysResult<ProgramImage> found = loader.find(request.program());
@@ -221,6 +223,7 @@ public final class ProcessTable implements AutoCloseable {
             if (init != null) init.children().add(childPid);
             if (child.finished()) reap(INIT_PID, childPid);
         }
+        p.publishExit(status);
         exitListeners.forEach(l -> l.accept(p));
         int parent = p.parentPid();
         KoshProcess parentProcess = processes.get(parent);
