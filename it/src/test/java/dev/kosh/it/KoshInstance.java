@@ -154,7 +154,9 @@ final class KoshInstance implements AutoCloseable {
 
     /** SIGTERM: the launcher's shutdown hook halts the kernel. */
     int terminate() throws InterruptedException {
-        process.destroy();
+        // Through the handle: Process.destroy() would also close our end of the output pipe and
+        // lose what the kernel prints while it halts.
+        process.toHandle().destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new AssertionError("kosh did not halt within 30 s of SIGTERM:\n" + output());

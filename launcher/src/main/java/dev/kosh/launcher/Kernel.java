@@ -305,32 +305,55 @@ final class Kernel implements AutoCloseable {
         halted.await();
     }
 
-    /** Shuts down in reverse boot order. Idempotent; callable from any thread. */
+    /**
+     * Shuts down in reverse boot order. Idempotent; callable from any thread (the shell, the
+     * launcher, the JVM's shutdown hook). Each step runs even if an earlier one failed: a halt
+     * must always get to the end and say so.
+     */
     @Override
     public synchronized void close() {
         if (down) return;
         down = true;
-        if (journal != null) journal.info("kernel", "shutdown");
-        if (deploy != null) deploy.close();
-        if (http != null) http.close();
-        if (init != null) {
-            init.shutdown();
-            init.close();
+        try {
+            step("journal", () -> { if (journal != null) journal.info("kernel", "shutdown"); });
+            step("deploy", () -> { if (deploy != null) deploy.close(); });
+            step("http", () -> { if (http != null) http.close(); });
+            step("init", () -> {
+                if (init != null) {
+                    init.shutdown();
+                    init.close();
+                }
+            });
+            step("processes", () -> {
+                if (table != null) {
+                    table.terminateAll(config.stopTimeout());
+                    table.close();
+                }
+            });
+            step("console", () -> { if (console != null) console.close(); });
+            step("framework", () -> { if (framework != null) framework.close(); });
+            step("memory", () -> {
+                if (memoryMetrics != null) memoryMetrics.close();
+                if (memory != null) memory.close();
+            });
+            step("journal", () -> {
+                if (journal != null) {
+                    journal.info("kernel", "halted");
+                    journal.close();
+                }
+            });
+        } finally {
+            out.println("kosh: halted");
+            out.flush();
+            halted.countDown();
         }
-        if (table != null) {
-            table.terminateAll(config.stopTimeout());
-            table.close();
+    }
+
+    private void step(String what, Runnable body) {
+        try {
+            body.run();
+        } catch (RuntimeException | LinkageError e) {
+            out.println("kosh: shutdown step '" + what + "' failed: " + e);
         }
-        if (console != null) console.close();
-        if (framework != null) framework.close();
-        if (memoryMetrics != null) memoryMetrics.close();
-        if (memory != null) memory.close();
-        if (journal != null) {
-            journal.info("kernel", "halted");
-            journal.close();
-        }
-        out.println("kosh: halted");
-        out.flush();
-        halted.countDown();
     }
 }

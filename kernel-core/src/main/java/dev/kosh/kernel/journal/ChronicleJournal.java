@@ -78,6 +78,11 @@ public final class ChronicleJournal implements Journal {
     /** Appends an entry that happened at {@code epochMillis} (entries buffered during boot keep their time). */
     public synchronized void append(Severity severity, String source, String message, long epochMillis) {
         if (closed) return; // late messages during shutdown are dropped, not an error for the caller
+        if (queue.isClosed()) {
+            // Chronicle's own shutdown hook can close the queue while the kernel is still halting.
+            closed = true;
+            return;
+        }
         try (DocumentContext dc = appender.writingDocument()) {
             dc.wire().write("boot").int32(boot)
                     .write("t").int64(epochMillis)
