@@ -50,7 +50,7 @@ final class BundlePrograms implements ProgramLoader {
                 return SysResult.err(Errno.NO_SUCH_PROGRAM, name + " cannot start: " + e.getMessage());
             }
         }
-        return SysResult.ok(new BundleImage(bundle, main, driverClass, drivers));
+        return SysResult.ok(new BundleImage(bundle, origin(bundle), main, driverClass, drivers));
     }
 
     static Set<String> declaredCapabilities(Bundle bundle) {
@@ -64,17 +64,17 @@ final class BundlePrograms implements ProgramLoader {
         return b.getSymbolicName() + " " + b.getVersion() + " #" + b.getBundleId();
     }
 
-    /** One bundle's program. Holds the bundle, not its classes: classes are loaded per process. */
-    private record BundleImage(Bundle bundle, String mainClass, String driverClass, DriverManager drivers) implements ProgramImage {
+    /**
+     * One bundle's program. Holds the bundle, not its classes: classes are loaded per process.
+     * {@code origin} is fixed when the image is made: a process keeps saying which revision it
+     * started from even after the bundle is updated under it.
+     */
+    private record BundleImage(Bundle bundle, String origin, String mainClass, String driverClass, DriverManager drivers) implements ProgramImage {
         @Override
         public String name() {
             return bundle.getSymbolicName();
         }
 
-        @Override
-        public String origin() {
-            return BundlePrograms.origin(bundle);
-        }
 
         @Override
         public Set<String> declaredCapabilities() {

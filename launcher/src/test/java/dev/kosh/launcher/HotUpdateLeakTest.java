@@ -38,7 +38,9 @@ class HotUpdateLeakTest {
                 KernelFixture.relabel("heartbeat.jar", jar, Map.of("Bundle-SymbolicName", NAME, "Bundle-Version", version));
                 k.await(() -> runningVersion(k).equals(version), Duration.ofSeconds(20), "version " + version + " running");
                 Bundle b = k.kernel.framework().bundle(NAME).orElseThrow();
-                loaders.add(new WeakReference<>(b.adapt(BundleWiring.class).getClassLoader()));
+                BundleWiring wiring = b.adapt(BundleWiring.class);
+                assertTrue(wiring != null && wiring.isCurrent(), "the running version is resolved and current");
+                loaders.add(new WeakReference<>(wiring.getClassLoader()));
             }
             List<KoshProcess> running = k.kernel.processes().runningProgram(NAME);
             assertEquals(1, running.size(), "exactly one process of the bundle runs after the updates");
