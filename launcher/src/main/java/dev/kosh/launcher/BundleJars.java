@@ -71,8 +71,9 @@ final class BundleJars {
         try {
             bundle.start();
         } catch (BundleException e) {
+            String why = framework.explain(bundle, e);
             uninstallQuietly(framework, bundle);
-            throw new Refused("cannot resolve: " + oneLine(e.getMessage()));
+            throw new Refused("cannot resolve: " + why);
         }
         return bundle;
     }

@@ -47,7 +47,7 @@ final class BundlePrograms implements ProgramLoader {
             try {
                 bundle.start();
             } catch (BundleException e) {
-                return SysResult.err(Errno.NO_SUCH_PROGRAM, name + " cannot start: " + e.getMessage());
+                return SysResult.err(Errno.NO_SUCH_PROGRAM, name + " cannot start: " + framework.explain(bundle, e));
             }
         }
         return SysResult.ok(new BundleImage(bundle, origin(bundle), main, driverClass, drivers));

@@ -126,7 +126,7 @@ final class Kernel implements AutoCloseable {
     }
 
     private String startFramework() throws Exception {
-        framework = KoshFramework.start(dataDir.resolve("osgi"));
+        framework = KoshFramework.start(dataDir.resolve("osgi"), new Spaces(config, journal));
         List<Bundle> installed = new ArrayList<>();
         List<String> problems = framework.installSystemBundles(systemDir, installed);
         for (String p : problems) journal.warn("framework", p);

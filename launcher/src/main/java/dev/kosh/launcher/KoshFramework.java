@@ -22,6 +22,7 @@ import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.hooks.resolver.ResolverHookFactory;
 import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
@@ -38,12 +39,15 @@ final class KoshFramework implements AutoCloseable {
     static final String CAPABILITIES_HEADER = "Kosh-Capabilities";
 
     private final Framework framework;
+    private final Spaces spaces;
 
-    private KoshFramework(Framework framework) {
+    private KoshFramework(Framework framework, Spaces spaces) {
         this.framework = framework;
+        this.spaces = spaces;
     }
 
-    static KoshFramework start(Path storage) throws BundleException {
+    /** Starts the framework with the space rules in force before any bundle is installed. */
+    static KoshFramework start(Path storage, Spaces spaces) throws BundleException {
         Map<String, String> props = new HashMap<>();
         props.put(Constants.FRAMEWORK_STORAGE, storage.toAbsolutePath().toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
@@ -57,8 +61,9 @@ final class KoshFramework implements AutoCloseable {
                 .orElseThrow(() -> new BundleException("no OSGi framework on the class path"));
         Framework framework = factory.newFramework(props);
         framework.init();
+        framework.getBundleContext().registerService(ResolverHookFactory.class, spaces, null);
         framework.start();
-        return new KoshFramework(framework);
+        return new KoshFramework(framework, spaces);
     }
 
     BundleContext context() {
@@ -92,6 +97,15 @@ final class KoshFramework implements AutoCloseable {
             }
         }
         return problems;
+    }
+
+    Spaces spaces() {
+        return spaces;
+    }
+
+    /** Why {@code bundle} failed to start: the space rule it broke if any, else the framework's message. */
+    String explain(Bundle bundle, BundleException e) {
+        return spaces.refusal(bundle).orElseGet(() -> BundleJars.oneLine(e.getMessage()));
     }
 
     List<Bundle> bundles() {

@@ -34,6 +34,7 @@ class ShellTest {
         k = new KernelFixture(data, """
                 [kernel]
                 deploy.capabilities = console, log, spawn
+                driver.bundles = dev.kosh.driver.*, dev.kosh.test.zero
                 [driver null]
                 bundle = dev.kosh.driver.null
                 [service beat]
@@ -152,6 +153,22 @@ class ShellTest {
         assertTrue(run("rmdrv zero", true).contains("driver zero stopped"));
         assertTrue(k.kernel.framework().bundle("dev.kosh.test.zero").isEmpty(), "insdrv's bundle is uninstalled");
         assertTrue(run("drvcall zero read 4", false).contains("no driver zero"));
+    }
+
+    @Test
+    void aUserBundleImportingTheDriverApiIsRefusedWithTheRule(@TempDir Path dir) throws Exception {
+        Path jar = KernelFixture.relabel("null-driver.jar", dir.resolve("sneaky.jar"),
+                Map.of("Bundle-SymbolicName", "dev.kosh.test.sneaky", "Kosh-Driver", "sneaky"));
+        String out = run("insdrv " + jar, false);
+        assertTrue(out.contains("cannot resolve: user-space bundle dev.kosh.test.sneaky 0.1.0"), out);
+        assertTrue(out.contains("asks for driver space, but driver.bundles in test.conf does not allow it, so it may not import dev.kosh.driver.api"), out);
+        assertTrue(k.kernel.framework().bundle("dev.kosh.test.sneaky").isEmpty(), "the refused bundle is not left installed");
+
+        Path user = KernelFixture.relabel("hello.jar", dir.resolve("user.jar"),
+                Map.of("Bundle-SymbolicName", "dev.kosh.test.user", "Import-Package", "dev.kosh.api, dev.kosh.driver.api"));
+        String out2 = run("run " + user, false);
+        assertTrue(out2.contains("user-space bundle dev.kosh.test.user 0.1.0") && out2.contains("may not import dev.kosh.driver.api: only driver-space bundles may"), out2);
+        assertTrue(run("dmesg -n 400", true).contains("spaces: user-space bundle dev.kosh.test.user"), "the refusal is journaled");
     }
 
     @Test

@@ -32,7 +32,8 @@ public final class ConfigParser {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
     private static final Pattern RESTART_LIMIT = Pattern.compile("(\\d+)\\s+in\\s+(.+)");
 
-    private static final Set<String> KERNEL_KEYS = Set.of("memory", "http.bind", "http.port", "stop-timeout", "deploy.capabilities");
+    private static final Set<String> KERNEL_KEYS = Set.of("memory", "http.bind", "http.port", "stop-timeout", "deploy.capabilities",
+            "driver.bundles");
     private static final Set<String> DRIVER_KEYS = Set.of("bundle", "capabilities", "essential");
     private static final Set<String> SERVICE_KEYS = Set.of("program", "args", "after", "restart", "restart-limit",
             "priority", "capabilities", "essential");
@@ -156,6 +157,7 @@ public final class ConfigParser {
         int port = SystemConfig.DEFAULT_HTTP_PORT;
         Duration stopTimeout = SystemConfig.DEFAULT_STOP_TIMEOUT;
         Set<String> deployCaps = SystemConfig.DEFAULT_DEPLOY_CAPABILITIES;
+        List<String> driverBundles = SystemConfig.DEFAULT_DRIVER_BUNDLES;
         List<DriverSpec> drivers = new ArrayList<>();
         List<ServiceSpec> services = new ArrayList<>();
         for (Section s : sections) {
@@ -167,6 +169,7 @@ public final class ConfigParser {
                     if (v.containsKey("http.port")) port = integer(v.get("http.port"), 0, 65535);
                     if (v.containsKey("stop-timeout")) stopTimeout = duration(v.get("stop-timeout"));
                     if (v.containsKey("deploy.capabilities")) deployCaps = list(v.get("deploy.capabilities"));
+                    if (v.containsKey("driver.bundles")) driverBundles = patterns(v.get("driver.bundles"));
                 }
                 case "driver" -> drivers.add(new DriverSpec(s.name(),
                         required(s, "bundle").text(),
@@ -184,7 +187,7 @@ public final class ConfigParser {
                         s.line()));
             }
         }
-        return new SystemConfig(file, memory, bind, port, stopTimeout, deployCaps, drivers, startOrder(services, drivers));
+        return new SystemConfig(file, memory, bind, port, stopTimeout, deployCaps, driverBundles, drivers, startOrder(services, drivers));
     }
 
     private Value required(Section s, String key) throws ConfigException {
@@ -311,6 +314,20 @@ public final class ConfigParser {
             if (!items.add(item)) throw new ConfigException(file, v.line(), "'" + item + "' is listed twice");
         }
         return items;
+    }
+
+    /** Bundle name patterns: symbolic names, or prefixes ending in {@code .*}. */
+    private List<String> patterns(Value v) throws ConfigException {
+        List<String> out = new ArrayList<>();
+        for (String item : v.text().split("[,\\s]+")) {
+            if (item.isEmpty()) continue;
+            String name = item.endsWith(".*") ? item.substring(0, item.length() - 2) : item;
+            if (!name.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*")) {
+                throw new ConfigException(file, v.line(), "invalid bundle pattern '" + item + "': a symbolic name, or a prefix ending in .*");
+            }
+            out.add(item);
+        }
+        return out;
     }
 
     private RestartPolicy restart(Value mode, Value limit) throws ConfigException {

@@ -11,7 +11,7 @@ import java.util.Set;
  * service comes after the services it names in {@code after}, and otherwise in file order.
  */
 public record SystemConfig(String source, long memoryBytes, String httpBind, int httpPort,
-                           Duration stopTimeout, Set<String> deployCapabilities,
+                           Duration stopTimeout, Set<String> deployCapabilities, List<String> driverBundles,
                            List<DriverSpec> drivers, List<ServiceSpec> services) {
 
     public static final long DEFAULT_MEMORY = 256L << 20;
@@ -19,9 +19,12 @@ public record SystemConfig(String source, long memoryBytes, String httpBind, int
     public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(2);
     /** What a bundle dropped into the deploy folder may be granted, unless the configuration says otherwise. */
     public static final Set<String> DEFAULT_DEPLOY_CAPABILITIES = Set.of("console", "log");
+    /** Which bundles may run in driver space, unless the configuration says otherwise. */
+    public static final List<String> DEFAULT_DRIVER_BUNDLES = List.of("dev.kosh.driver.*");
 
     public SystemConfig {
         deployCapabilities = Set.copyOf(deployCapabilities);
+        driverBundles = List.copyOf(driverBundles);
         drivers = List.copyOf(drivers);
         services = List.copyOf(services);
     }
@@ -29,7 +32,20 @@ public record SystemConfig(String source, long memoryBytes, String httpBind, int
     /** A configuration with no drivers and no services (the kernel alone). */
     public static SystemConfig empty() {
         return new SystemConfig("(built-in)", DEFAULT_MEMORY, "127.0.0.1", DEFAULT_HTTP_PORT,
-                DEFAULT_STOP_TIMEOUT, DEFAULT_DEPLOY_CAPABILITIES, List.of(), List.of());
+                DEFAULT_STOP_TIMEOUT, DEFAULT_DEPLOY_CAPABILITIES, DEFAULT_DRIVER_BUNDLES, List.of(), List.of());
+    }
+
+    /**
+     * True if the policy lets the bundle {@code symbolicName} run in driver space: it matches one of
+     * {@code driver.bundles} (exact names, or a prefix ending in {@code .*}).
+     */
+    public boolean mayBeDriver(String symbolicName) {
+        for (String pattern : driverBundles) {
+            if (pattern.endsWith(".*") ? symbolicName.startsWith(pattern.substring(0, pattern.length() - 1)) : symbolicName.equals(pattern)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public Optional<ServiceSpec> service(String name) {
@@ -37,6 +53,6 @@ public record SystemConfig(String source, long memoryBytes, String httpBind, int
     }
 
     public SystemConfig withHttpPort(int port) {
-        return new SystemConfig(source, memoryBytes, httpBind, port, stopTimeout, deployCapabilities, drivers, services);
+        return new SystemConfig(source, memoryBytes, httpBind, port, stopTimeout, deployCapabilities, driverBundles, drivers, services);
     }
 }
