@@ -48,16 +48,19 @@ final class Kernel implements AutoCloseable {
     private final PrintStream out;
     private final Instant jvmStart;
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final KernelMetrics metrics = new KernelMetrics(registry);
+    /** Built alongside the boot: a Prometheus registry costs ~100 ms of class loading on a cold JVM. */
+    private final CompletableFuture<PrometheusMeterRegistry> registryFuture;
+    private volatile PrometheusMeterRegistry registry;
+    private final KernelMetrics metrics = new KernelMetrics();
     private final CountDownLatch halted = new CountDownLatch(1);
 
     private Journal journal;
-    private BootJournal bootJournal;
+    private final BootJournal bootJournal;
+    private final long opening;
     private KoshFramework framework;
     private PhysicalMemory memory;
-    private MemoryMetrics memoryMetrics;
-    private CompletableFuture<PlatformProbe> platformProbe;
+    private volatile MemoryMetrics memoryMetrics;
+    private final CompletableFuture<PlatformProbe> platformProbe;
     private KernelThreads threads;
     private ProcessTable table;
     private ConsoleAgent console;
@@ -76,19 +79,20 @@ final class Kernel implements AutoCloseable {
         this.out = out;
         // The JVM's own start (not the OS process's: ./kosh execs java from the shell that built it).
         this.jvmStart = Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
+        // The slow, independent parts of the boot start at once on threads of their own.
+        this.opening = System.nanoTime();
+        this.bootJournal = BootJournal.openInBackground(dataDir.resolve("journal"));
+        this.registryFuture = CompletableFuture.supplyAsync(() -> new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                r -> Thread.ofPlatform().name("kosh-metrics-init").daemon(true).start(r));
+        this.platformProbe = CompletableFuture.supplyAsync(Kernel::probePlatform,
+                r -> Thread.ofPlatform().name("kosh-platform-probe").daemon(true).start(r));
     }
 
     /** Runs the boot sequence. False if an essential phase failed (the kernel is then taken down). */
     boolean boot() throws Exception {
         long sinceJvmStart = Duration.between(jvmStart, Instant.now()).toMillis();
-        // The platform (HAL) and the first native call of the memory arena cost tens of
-        // milliseconds of class loading and linking on a cold JVM: they run alongside the framework.
-        platformProbe = CompletableFuture.supplyAsync(Kernel::probePlatform, r -> Thread.ofPlatform().name("kosh-platform-probe").daemon(true).start(r));
-        Files.createDirectories(dataDir);
-        // Chronicle's first open is slow on a cold JVM: it runs alongside the first phases, and
-        // the "journal" phase waits for it before any process starts.
-        long opening = System.nanoTime();
-        bootJournal = BootJournal.openInBackground(dataDir.resolve("journal"));
+        // Chronicle's first open is slow on a cold JVM (started in the constructor): it runs
+        // alongside the first phases, and the "journal" phase waits for it before any process starts.
         journal = bootJournal;
         metrics.bindJournal(journal);
         out.println("kosh: booting with " + config.source() + " (kernel entered " + sinceJvmStart + " ms after JVM start)");
@@ -101,10 +105,11 @@ final class Kernel implements AutoCloseable {
                 BootPhase.of("scheduler", true, this::startScheduler),
                 BootPhase.of("ipc", true, this::startIpc),
                 BootPhase.of("driver-manager", true, this::startDriverManager),
-                BootPhase.of("journal", true, () -> awaitJournal(opening)),
+                BootPhase.of("journal", true, this::awaitJournal),
                 BootPhase.of("drivers", true, this::startDrivers),
                 BootPhase.of("init", true, this::startInit),
                 BootPhase.of("services", true, this::startServices),
+                BootPhase.of("metrics", false, this::attachMetrics),
                 BootPhase.of("http", false, this::startHttp),
                 BootPhase.of("deploy", false, this::startDeploy));
         BootSequence.Outcome outcome = new BootSequence(out, journal, metrics::bootPhase).run(phases);
@@ -119,9 +124,9 @@ final class Kernel implements AutoCloseable {
         return true;
     }
 
-    private String awaitJournal(long openingStarted) throws InterruptedException {
+    private String awaitJournal() throws InterruptedException {
         var open = bootJournal.awaitOpen();
-        long openMs = (System.nanoTime() - openingStarted) / 1_000_000;
+        long openMs = (System.nanoTime() - opening) / 1_000_000;
         return "boot " + open.boot() + ", " + dataDir.resolve("journal") + " (opened in " + openMs + " ms, alongside the phases above)";
     }
 
@@ -161,7 +166,7 @@ final class Kernel implements AutoCloseable {
             journal.warn("memory", "no platform layer for this host (" + probe.problem() + "): the arena has no reserved ranges");
         }
         journal.info("memory", "arena backing: " + memory.backing().describe());
-        memoryMetrics = MemoryMetrics.bind(memory, registry);
+        metrics.whenAttached(r -> memoryMetrics = MemoryMetrics.bind(memory, r));
         var s = memory.stats();
         return (config.memoryBytes() >> 20) + " MiB arena (" + memory.backing().kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
                 + "), " + s.freeFrames() + " free 4 KiB frames, " + s.reservedFrames() + " reserved";
@@ -218,7 +223,14 @@ final class Kernel implements AutoCloseable {
         return s.started() + " started" + (s.failed() > 0 ? ", " + s.failed() + " failed" : "");
     }
 
+    private String attachMetrics() throws Exception {
+        registry = registryFuture.get();
+        metrics.attach(registry);
+        return "Prometheus registry, " + registry.getMeters().size() + " meters";
+    }
+
     private String startHttp() throws Exception {
+        if (registry == null) throw new IllegalStateException("no metrics registry (the metrics phase failed)");
         if (config.httpPort() == 0) return "off";
         http = HttpEndpoint.start(this, config.httpBind(), config.httpPort());
         return "http://" + config.httpBind() + ":" + http.port() + "/";
