@@ -129,6 +129,7 @@ class DeployIT {
                 }
                 best = Math.min(best, (System.nanoTime() - t0) / 1_000_000);
             }
+            System.out.println("deploy: dropped jar → process in the table, best of 3: " + best + " ms");
             // The target is 500 ms; the best of three keeps a noisy shared host from failing it.
             assertTrue(best <= 500, "dropped jar running after " + best + " ms");
             assertNotEquals(Long.MAX_VALUE, best);
