@@ -1,0 +1,12 @@
+package dev.kosh.kernel.isolation;
+
+/**
+ * What the weaver inserted into one class.
+ *
+ * @param methods        methods with code
+ * @param entryPolls     preemption points at method entries
+ * @param backEdgePolls  preemption points before loop back-edges
+ * @param handlerChecks  kill rethrows at exception handlers
+ * @param guardedCalls   reflective calls given a run-time guard
+ */
+public record WeaveStats(int methods, int entryPolls, int backEdgePolls, int handlerChecks, int guardedCalls) {}

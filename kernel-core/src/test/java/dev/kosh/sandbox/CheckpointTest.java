@@ -1,0 +1,149 @@
+package dev.kosh.sandbox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kosh.kernel.isolation.SandboxFixture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The sandbox runtime on its own: installation, the poll fast and slow paths, the kill rethrow, failing closed. */
+@Timeout(10)
+class CheckpointTest {
+    static final class K extends Killed {
+        K() {
+            super("k");
+        }
+    }
+
+    /** Hooks that count their calls and answer one fixed action. */
+    static final class Fixed implements SandboxHooks {
+        final AtomicInteger asked = new AtomicInteger();
+        volatile Action action = Action.PROCEED;
+
+        public Action atCheckpoint(Thread current) {
+            asked.incrementAndGet();
+            return action;
+        }
+
+        public void yieldPermit(Thread current) {
+            action = Action.PROCEED;
+        }
+
+        public void awaitContinue(Thread current) {
+            action = Action.PROCEED;
+        }
+
+        public String denialForClass(String binaryName) {
+            return binaryName.startsWith("bad.") ? "bad" : null;
+        }
+
+        public String denialForMember(Class<?> owner, String name, String descriptor) {
+            return name.equals("bad") ? "bad" : null;
+        }
+    }
+
+    @BeforeEach
+    void removeTheSharedFixture() {
+        SandboxFixture.uninstall();
+    }
+
+    @AfterEach
+    void leaveNothingInstalled() {
+        SandboxFixture.uninstall();
+    }
+
+    @Test
+    void onlyOneInstallationAtATime() {
+        SandboxHooks.Installation first = SandboxHooks.install(new Fixed());
+        try {
+            assertThrows(IllegalStateException.class, () -> SandboxHooks.install(new Fixed()));
+        } finally {
+            first.uninstall();
+        }
+        SandboxHooks.install(new Fixed()).uninstall();
+    }
+
+    @Test
+    void pollAsksTheHooksOnlyWhileARequestIsOutstanding() {
+        Fixed hooks = new Fixed();
+        SandboxHooks.Installation inst = SandboxHooks.install(hooks);
+        try {
+            Checkpoint.poll();
+            assertEquals(0, hooks.asked.get());
+            inst.requestCheckpoints();
+            inst.requestCheckpoints();
+            Checkpoint.poll();
+            assertEquals(1, hooks.asked.get());
+            inst.releaseCheckpoints();
+            Checkpoint.poll();
+            assertEquals(2, hooks.asked.get());
+            inst.releaseCheckpoints();
+            Checkpoint.poll();
+            assertEquals(2, hooks.asked.get());
+            assertThrows(IllegalStateException.class, inst::releaseCheckpoints);
+        } finally {
+            inst.uninstall();
+        }
+    }
+
+    @Test
+    void killActionThrowsTheKernelsErrorAndStopAsksAgain() {
+        Fixed hooks = new Fixed();
+        SandboxHooks.Installation inst = SandboxHooks.install(hooks);
+        try {
+            inst.requestCheckpoints();
+            K k = new K();
+            hooks.action = new Action.Kill(k);
+            assertSame(k, assertThrows(K.class, Checkpoint::poll));
+            hooks.action = Action.STOP;
+            Checkpoint.poll(); // awaitContinue flips to PROCEED; the checkpoint asks again and returns
+            assertEquals(3, hooks.asked.get());
+        } finally {
+            inst.uninstall();
+        }
+    }
+
+    @Test
+    void caughtRethrowsOnlyTheKillError() {
+        K k = new K();
+        assertSame(k, assertThrows(K.class, () -> Checkpoint.caught(k)));
+        Checkpoint.caught(new RuntimeException("ordinary"));
+        Checkpoint.caught(new StackOverflowError());
+    }
+
+    @Test
+    void guardsFailClosedWithoutHooksAndApplyTheHooksPolicy() {
+        var e = assertThrows(SecurityException.class, () -> Guard.forName("java.lang.String"));
+        assertTrue(e.getMessage().contains("not installed"), e.getMessage());
+        SandboxHooks.Installation inst = SandboxHooks.install(new Fixed());
+        try {
+            Guard.forName("java.lang.String");
+            var refused = assertThrows(SecurityException.class, () -> Guard.forName("bad.Thing"));
+            assertEquals("Class.forName(\"bad.Thing\") refused: bad", refused.getMessage());
+        } finally {
+            inst.uninstall();
+        }
+    }
+
+    @Test
+    void uninstallDropsOutstandingRequests() {
+        Fixed hooks = new Fixed();
+        SandboxHooks.Installation inst = SandboxHooks.install(hooks);
+        inst.requestCheckpoints();
+        inst.uninstall();
+        Fixed next = new Fixed();
+        SandboxHooks.Installation again = SandboxHooks.install(next);
+        try {
+            Checkpoint.poll();
+            assertEquals(0, next.asked.get());
+        } finally {
+            again.uninstall();
+        }
+    }
+}
