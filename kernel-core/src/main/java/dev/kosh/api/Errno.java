@@ -17,5 +17,21 @@ public enum Errno {
     /** The deadline passed before the operation completed. */
     TIMEOUT,
     /** The object was closed, or the calling process is terminating. */
-    CLOSED
+    CLOSED,
+    /** The handle names no capability in the caller's table (never issued, deleted, or moved away). */
+    INVALID_HANDLE,
+    /** The handle names a capability to another kind of object than the call needs. */
+    WRONG_TYPE,
+    /** The capability lacks a right the call needs (its rights are listed in the message). */
+    MISSING_RIGHT,
+    /** A bounded queue is at capacity; nothing was taken (back-pressure, never a silent drop). */
+    FULL,
+    /** The other side is gone: the server of an endpoint, or the caller a reply was meant for. */
+    DEAD_PEER,
+    /** The capability was revoked, before or during the call. */
+    REVOKED,
+    /** A call with a zero timeout found nothing to take. */
+    WOULD_BLOCK,
+    /** The kernel service the call needs is not running. */
+    UNAVAILABLE
 }

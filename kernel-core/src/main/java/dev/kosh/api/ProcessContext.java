@@ -63,6 +63,35 @@ public interface ProcessContext {
      */
     <S> SysResult<Handle> publish(Class<S> type, S service);
 
+    // ---- capabilities: handles into this process's capability table (docs/capabilities.md) ----
+
+    /**
+     * A new capability to the same object in this table, with {@code rights} (a subset of the
+     * original's) and {@code badge} ({@code 0} keeps the original's; a badged capability cannot be
+     * re-badged). Errors: INVALID_HANDLE, REVOKED, INVALID_ARGUMENT (rights not a subset, re-badge,
+     * a reply capability), QUOTA_EXCEEDED.
+     */
+    SysResult<Integer> derive(int handle, Rights rights, long badge);
+
+    /** Deletes a capability from this table (what was derived from it stays). Errors: INVALID_HANDLE. */
+    SysResult<Void> delete(int handle);
+
+    /**
+     * Deletes every capability derived from this one, transitively, in every process (the handle
+     * itself stays). Blocked calls using a revoked capability fail with REVOKED at once. Answers the
+     * number of capabilities deleted. Errors: INVALID_HANDLE.
+     */
+    SysResult<Integer> revoke(int handle);
+
+    /** What a handle names. Errors: INVALID_HANDLE, REVOKED, DEAD_PEER (its object was destroyed). */
+    SysResult<CapabilityInfo> identify(int handle);
+
+    /** Every capability in this process's table, in handle order. */
+    java.util.List<CapabilityInfo> capabilities();
+
+    /** The IPC system calls: endpoints, channels, notifications, shared memory, typed protocols. */
+    Ipc ipc();
+
     /**
      * Kernel entry point the process may call in long computations: it is where stop, continue and
      * kill take effect for code that makes no other kernel call.

@@ -27,6 +27,14 @@ public enum Signal {
         return Optional.empty();
     }
 
+    /**
+     * This signal's bit in a notification word ({@code 1L << number}): the kernel sets it on the
+     * notification a process bound with {@link Ipc#bindSignals}.
+     */
+    public long bit() {
+        return 1L << number;
+    }
+
     /** True for the signals whose default action is to end the process. */
     public boolean terminates() {
         return this == HUP || this == INT || this == TERM || this == KILL;

@@ -18,6 +18,7 @@ import dev.kosh.api.ExitStatus;
 import dev.kosh.api.Handle;
 import dev.kosh.api.Signal;
 import dev.kosh.api.SysResult;
+import dev.kosh.kernel.cap.CapabilityTable;
 
 /**
  * The process control block: identity, threads, held handles, signal state and exit status of
@@ -46,6 +47,8 @@ public final class KoshProcess {
     private final Instant started = Instant.now();
     private final int threadQuota;
     private final ThreadHost host;
+    private final CapabilityTable capabilityTable;
+    private volatile java.util.function.LongConsumer signalObserver;
 
     private final Map<Thread, Boolean> threads = new ConcurrentHashMap<>();
     private final Map<Thread, BlockReason> blocked = new ConcurrentHashMap<>();
@@ -66,7 +69,8 @@ public final class KoshProcess {
     private volatile List<String> abandonedThreads = List.of();
 
     KoshProcess(int pid, int parentPid, String name, ProgramImage image, List<String> args,
-                CapabilitySet capabilities, Priority priority, int threadQuota, ThreadHost host) {
+                CapabilitySet capabilities, Priority priority, int threadQuota, ThreadHost host,
+                dev.kosh.kernel.cap.CapabilitySpace space) {
         this.pid = pid;
         this.parentPid = parentPid;
         this.name = name;
@@ -76,6 +80,7 @@ public final class KoshProcess {
         this.priority = priority;
         this.threadQuota = threadQuota;
         this.host = host;
+        this.capabilityTable = space.newTable(pid, label(), CapabilityTable.DEFAULT_QUOTA);
     }
 
     public int pid() {
@@ -105,6 +110,19 @@ public final class KoshProcess {
 
     public CapabilitySet capabilities() {
         return capabilities;
+    }
+
+    /** The process's capability table: the handles it holds to kernel objects. */
+    public CapabilityTable capabilityTable() {
+        return capabilityTable;
+    }
+
+    /**
+     * Called with {@link Signal#bit()} after each signal's own effect (the IPC module binds a
+     * notification here: {@code Ipc.bindSignals}); null unbinds. Any thread.
+     */
+    public void observeSignals(java.util.function.LongConsumer observer) {
+        signalObserver = observer;
     }
 
     public Priority priority() {
@@ -257,8 +275,10 @@ public final class KoshProcess {
                 stopped = false;
                 wakeStopped();
             }
-            case CHLD -> { /* parents learn of children through waitFor */ }
+            case CHLD -> { /* parents learn of children through waitFor, or a bound notification */ }
         }
+        java.util.function.LongConsumer observer = signalObserver;
+        if (observer != null) observer.accept(signal.bit());
     }
 
     private void wakeStopped() {
@@ -316,13 +336,13 @@ public final class KoshProcess {
     }
 
     /** Marks the calling thread blocked in the kernel for {@code reason} until the returned scope closes. */
-    BlockScope block(BlockReason reason) {
+    public BlockScope block(BlockReason reason) {
         Thread t = Thread.currentThread();
         blocked.put(t, reason);
         return () -> blocked.remove(t);
     }
 
-    interface BlockScope extends AutoCloseable {
+    public interface BlockScope extends AutoCloseable {
         @Override
         void close();
     }
@@ -423,6 +443,10 @@ public final class KoshProcess {
                 onHandleFailure.failed(this, h, e);
             }
         }
+        signalObserver = null;
+        // Every capability goes now, before the threads are joined: the callers of a dead server
+        // learn DEAD_PEER at once, and a pending reply capability of a dead client is dropped.
+        capabilityTable.space().release(capabilityTable);
         long deadline = System.nanoTime() + UNWIND_GRACE.toNanos();
         List<String> survivors = new ArrayList<>();
         for (Thread t : threads.keySet()) {

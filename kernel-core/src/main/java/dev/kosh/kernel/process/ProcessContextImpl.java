@@ -3,13 +3,17 @@ package dev.kosh.kernel.process;
 import java.time.Duration;
 import java.util.List;
 
+import dev.kosh.api.CapabilityInfo;
 import dev.kosh.api.Console;
 import dev.kosh.api.Errno;
 import dev.kosh.api.ExitStatus;
 import dev.kosh.api.Handle;
 import dev.kosh.api.KoshException;
+import dev.kosh.api.Ipc;
 import dev.kosh.api.ProcessContext;
+import dev.kosh.api.Rights;
 import dev.kosh.api.SysResult;
+import dev.kosh.kernel.cap.CapabilitySpace;
 
 /**
  * The kernel side of {@link ProcessContext}: each call is a system call of the owning process.
@@ -159,6 +163,59 @@ final class ProcessContextImpl implements ProcessContext {
             return SysResult.err(Errno.INVALID_ARGUMENT, "cannot publish " + type.getName() + ": " + e.getMessage());
         }
         return process.hold(registration);
+    }
+
+    // ---- capabilities ------------------------------------------------------------------------
+
+    private CapabilitySpace space() {
+        return process.capabilityTable().space();
+    }
+
+    @Override
+    public SysResult<Integer> derive(int handle, Rights rights, long badge) {
+        process.checkpoint();
+        return space().derive(process.capabilityTable(), handle, rights, badge);
+    }
+
+    @Override
+    public SysResult<Void> delete(int handle) {
+        process.checkpoint();
+        return space().delete(process.capabilityTable(), handle);
+    }
+
+    @Override
+    public SysResult<Integer> revoke(int handle) {
+        process.checkpoint();
+        return space().revoke(process.capabilityTable(), handle);
+    }
+
+    @Override
+    public SysResult<CapabilityInfo> identify(int handle) {
+        process.checkpoint();
+        return space().identify(process.capabilityTable(), handle);
+    }
+
+    @Override
+    public List<CapabilityInfo> capabilities() {
+        process.checkpoint();
+        return space().list(process.capabilityTable());
+    }
+
+    private volatile Ipc ipc;
+
+    @Override
+    public Ipc ipc() {
+        process.checkpoint();
+        Ipc i = ipc;
+        if (i == null) {
+            IpcService service = table.ipc();
+            if (service == null) return UnavailableIpc.INSTANCE; // not cached: the service may be installed later
+            synchronized (this) {
+                i = ipc;
+                if (i == null) ipc = i = service.open(process);
+            }
+        }
+        return i;
     }
 
     @Override

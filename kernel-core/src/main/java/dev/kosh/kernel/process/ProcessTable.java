@@ -23,6 +23,7 @@ import dev.kosh.api.ExitStatus;
 import dev.kosh.api.Program;
 import dev.kosh.api.Signal;
 import dev.kosh.api.SysResult;
+import dev.kosh.kernel.cap.CapabilitySpace;
 import dev.kosh.kernel.journal.Journal;
 
 /**
@@ -48,8 +49,18 @@ public final class ProcessTable implements AutoCloseable {
     private final List<Consumer<KoshProcess>> exitListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<KoshProcess>> reapListeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer;
+    private final CapabilitySpace capabilitySpace;
+    private volatile IpcService ipc;
 
     public ProcessTable(ThreadHost host, ProgramLoader loader, Journal journal, ConsoleSink console, Duration termTimeout) {
+        this(host, loader, journal, console, termTimeout, new CapabilitySpace());
+    }
+
+    /** A table whose processes' capabilities live in {@code capabilitySpace} (grants and revocations are journalled). */
+    public ProcessTable(ThreadHost host, ProgramLoader loader, Journal journal, ConsoleSink console, Duration termTimeout,
+                        CapabilitySpace capabilitySpace) {
+        this.capabilitySpace = capabilitySpace;
+        capabilitySpace.audit(text -> journal.info("capabilities", text));
         this.host = host;
         this.loader = loader;
         this.journal = journal;
@@ -71,6 +82,30 @@ public final class ProcessTable implements AutoCloseable {
 
     ConsoleSink console() {
         return console;
+    }
+
+    /** The capability tables of every process and the derivation tree between them. */
+    public CapabilitySpace capabilitySpace() {
+        return capabilitySpace;
+    }
+
+    /**
+     * Installs the IPC system calls (the {@code ipc} module's kernel, at boot). Until then, and for
+     * processes whose context was made before, every IPC call answers {@code UNAVAILABLE}.
+     */
+    public void installIpc(IpcService service) {
+        this.ipc = service;
+    }
+
+    IpcService ipc() {
+        return ipc;
+    }
+
+    /** The capabilities process {@code pid} holds, for {@code caps PID}. */
+    public SysResult<java.util.List<dev.kosh.api.CapabilityInfo>> capabilities(int pid) {
+        KoshProcess p = processes.get(pid);
+        if (p == null) return SysResult.err(Errno.NO_SUCH_PROCESS, "no process " + pid);
+        return SysResult.ok(capabilitySpace.list(p.capabilityTable()));
     }
 
     /** Called with each new process, before its main thread starts. */
@@ -98,7 +133,7 @@ public final class ProcessTable implements AutoCloseable {
         int pid = nextPid.getAndIncrement();
         if (pid != INIT_PID) throw new IllegalStateException("init must be the first process");
         KoshProcess init = new KoshProcess(pid, 0, "init", null, List.of(), capabilities, Priority.INTERACTIVE,
-                KoshProcess.DEFAULT_THREAD_QUOTA, host);
+                KoshProcess.DEFAULT_THREAD_QUOTA, host, capabilitySpace);
         processes.put(pid, init);
         spawnListeners.forEach(l -> l.accept(init));
         journal.info("init", "pid 1 created");
@@ -147,13 +182,14 @@ public final class ProcessTable implements AutoCloseable {
             program = image.instantiate();
         } catch (Exception | LinkageError e) {
             journal.error("spawn", "cannot instantiate " + image.origin() + ": " + e);
-            return SysResult.err(Errno.NO_SUCH_PROGRAM, "cannot start " + request.program() + ": " + e);
+            return SysResult.err(Errno.NO_SUCH_PROGRAM, "cannot start " + request.program() + ": "
+                    + (e.getMessage() != null ? e.getMessage() : e.toString()));
         }
         CapabilitySet granted = CapabilitySet.grant(image.declaredCapabilities(), request.allowedCapabilities());
         int pid = nextPid.getAndIncrement();
         String name = request.displayName() != null ? request.displayName() : image.name();
         KoshProcess p = new KoshProcess(pid, parent.pid(), name, image, request.args(), granted,
-                request.priority(), KoshProcess.DEFAULT_THREAD_QUOTA, host);
+                request.priority(), KoshProcess.DEFAULT_THREAD_QUOTA, host, capabilitySpace);
         processes.put(pid, p);
         parent.children().add(pid);
         spawnListeners.forEach(l -> l.accept(p));
@@ -246,6 +282,7 @@ public final class ProcessTable implements AutoCloseable {
         if (processes.remove(childPid, child)) {
             KoshProcess parent = processes.get(child.parentPid());
             if (parent != null) parent.children().remove(childPid);
+            capabilitySpace.forget(child.capabilityTable());
             reapListeners.forEach(l -> l.accept(child));
         }
         return SysResult.ok(status);

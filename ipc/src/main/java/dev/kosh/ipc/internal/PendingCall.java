@@ -1,0 +1,115 @@
+package dev.kosh.ipc.internal;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+
+import dev.kosh.api.Errno;
+import dev.kosh.api.Message;
+import dev.kosh.api.MessageType;
+import dev.kosh.api.ObjectType;
+import dev.kosh.kernel.cap.Capability;
+import dev.kosh.kernel.cap.CapabilityTable;
+import dev.kosh.kernel.cap.EndReason;
+import dev.kosh.kernel.cap.KernelObject;
+
+/**
+ * One call in flight, and the object its one-shot reply capability names.
+ *
+ * <p>State machine (every transition a CAS on {@link #state}; whoever moves the call out of
+ * QUEUED owns the capabilities it carries):
+ * <pre>
+ *   QUEUED ──server receives──▶ RECEIVED ──server replies──▶ REPLYING ──▶ REPLIED
+ *     │  └──endpoint dies──▶ FAILED       │  └──reply capability dropped──▶ FAILED
+ *     └──client gives up──▶ CANCELLED     └──client gives up──▶ CANCELLED
+ * </pre>
+ * The client waits for REPLIED or FAILED, or moves the call to CANCELLED itself (timeout,
+ * revocation, interruption). The reply message and failure fields are written before the volatile
+ * store of the final state and read after the client's volatile load of it.
+ */
+public final class PendingCall extends KernelObject {
+    public static final int QUEUED = 0, RECEIVED = 1, REPLYING = 2, REPLIED = 3, CANCELLED = 4, FAILED = 5;
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(PendingCall.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private volatile int state = QUEUED;
+    final Thread client;
+    final int clientPid;
+    final CapabilityTable clientTable;
+    final Capability via;
+    final MessageType type;
+    final int label;
+    final Object data;
+    final Capability[] carried;
+    volatile boolean clientParked;
+
+    // written before the state becomes REPLIED or FAILED
+    Message reply;
+    Errno failure;
+    String failureMessage;
+    int serverPid;
+
+    PendingCall(Thread client, int clientPid, CapabilityTable clientTable, Capability via, MessageType type, int label,
+                Object data, Capability[] carried) {
+        super(ObjectType.REPLY);
+        this.client = client;
+        this.clientPid = clientPid;
+        this.clientTable = clientTable;
+        this.via = via;
+        this.type = type;
+        this.label = label;
+        this.data = data;
+        this.carried = carried;
+    }
+
+    int state() {
+        return state;
+    }
+
+    boolean cas(int from, int to) {
+        return STATE.compareAndSet(this, from, to); // volatile CAS: orders the fields written before it
+    }
+
+    /** Ends the call with an error (from QUEUED or RECEIVED) and wakes the client. */
+    boolean fail(int from, Errno errno, String message) {
+        if (!cas(from, REPLYING)) return false;
+        failure = errno;
+        failureMessage = message;
+        state = FAILED; // volatile store publishes failure and failureMessage
+        wakeClient();
+        return true;
+    }
+
+    void complete(Message message) {
+        reply = message;
+        state = REPLIED; // volatile store publishes reply (only the REPLYING owner calls this)
+        wakeClient();
+    }
+
+    void wakeClient() {
+        if (clientParked) LockSupport.unpark(client);
+    }
+
+    /** The server dropped the reply capability without answering (deleted it, or exited). */
+    @Override
+    protected void destroyed() {
+        fail(RECEIVED, Errno.DEAD_PEER, "pid " + serverPid + " dropped the call without replying (exited or deleted the reply capability)");
+    }
+
+    @Override
+    protected void capabilityRemoved(Capability capability, EndReason reason) {
+        // destroyed() follows: the reply capability is the only one
+    }
+
+    @Override
+    public String describe() {
+        return "reply#" + id() + " (caller pid " + clientPid + ")";
+    }
+}

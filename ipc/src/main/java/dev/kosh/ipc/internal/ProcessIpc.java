@@ -1,0 +1,624 @@
+package dev.kosh.ipc.internal;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+import dev.kosh.api.Errno;
+import dev.kosh.api.Ipc;
+import dev.kosh.api.Message;
+import dev.kosh.api.MessageType;
+import dev.kosh.api.ObjectType;
+import dev.kosh.api.Outgoing;
+import dev.kosh.api.Right;
+import dev.kosh.api.Rights;
+import dev.kosh.api.SharedMapping;
+import dev.kosh.api.SysResult;
+import dev.kosh.kernel.cap.Capability;
+import dev.kosh.kernel.cap.CapabilitySpace;
+import dev.kosh.kernel.cap.CapabilityTable;
+import dev.kosh.kernel.process.BlockReason;
+import dev.kosh.kernel.process.KoshProcess;
+
+/**
+ * The IPC system calls of one process. Each is decode (checkpoint; handle, type, rights,
+ * arguments — a typed error) then invoke. The data plane ({@link #call}, {@link #receive},
+ * {@link #reply}, {@link #send}) checks capabilities without locks and without allocating on
+ * success; errors take the slow path that builds a message.
+ *
+ * <p>Threads: any thread of the owning process.
+ */
+public final class ProcessIpc implements Ipc {
+    private static final int CALL = Right.CALL.bit();
+    private static final int RECEIVE = Right.RECEIVE.bit();
+    private static final int REPLY = Right.REPLY.bit();
+    private static final int SEND = Right.SEND.bit();
+    private static final Rights REPLY_RIGHTS = Rights.of(Right.REPLY);
+    private static final List<Integer> NO_HANDLES = List.of();
+    public static final int MAX_CHANNEL_CAPACITY = 1 << 16;
+
+    private final dev.kosh.ipc.IpcKernel kernel;
+    private final KoshProcess process;
+    private final CapabilityTable table;
+    private final CapabilitySpace space;
+    private final int pid;
+
+    public ProcessIpc(dev.kosh.ipc.IpcKernel kernel, KoshProcess process) {
+        this.kernel = kernel;
+        this.process = process;
+        this.table = process.capabilityTable();
+        this.space = table.space();
+        this.pid = process.pid();
+    }
+
+    public KoshProcess process() {
+        return process;
+    }
+
+    // ---- creation ----------------------------------------------------------------------------
+
+    @Override
+    public SysResult<Integer> createEndpoint() {
+        process.checkpoint();
+        Endpoint e = new Endpoint(space, kernel.objects(), kernel.options().endpointQueue());
+        return kernel.track(e, space.create(table, e, Rights.of(Right.CALL, Right.RECEIVE, Right.GRANT), 0));
+    }
+
+    @Override
+    public SysResult<Integer> createChannel(int capacity) {
+        process.checkpoint();
+        if (capacity < 2 || capacity > MAX_CHANNEL_CAPACITY) {
+            return SysResult.err(Errno.INVALID_ARGUMENT, "a channel holds 2 to " + MAX_CHANNEL_CAPACITY + " messages, not " + capacity);
+        }
+        ChannelObject c = new ChannelObject(space, kernel.objects(), capacity);
+        return kernel.track(c, space.create(table, c, Rights.of(Right.SEND, Right.RECEIVE, Right.GRANT), 0));
+    }
+
+    @Override
+    public SysResult<Integer> createNotification() {
+        process.checkpoint();
+        NotificationObject n = new NotificationObject(kernel.objects());
+        return kernel.track(n, space.create(table, n, Rights.of(Right.SIGNAL, Right.WAIT, Right.GRANT), 0));
+    }
+
+    @Override
+    public SysResult<Integer> createSharedMemory(long bytes) {
+        process.checkpoint();
+        if (bytes <= 0 || bytes > kernel.options().sharedMemoryQuota()) {
+            return SysResult.err(Errno.INVALID_ARGUMENT, "a shared memory region is 1 to " + kernel.options().sharedMemoryQuota() + " bytes, not " + bytes);
+        }
+        if (!kernel.chargeSharedMemory(pid, bytes)) {
+            return SysResult.err(Errno.QUOTA_EXCEEDED, process.label() + " would own more than " + kernel.options().sharedMemoryQuota() + " bytes of shared memory");
+        }
+        SharedRegion r;
+        try {
+            r = new SharedRegion(bytes, pid, kernel.objects(), () -> kernel.refundSharedMemory(pid, bytes));
+        } catch (OutOfMemoryError | RuntimeException e) {
+            kernel.refundSharedMemory(pid, bytes);
+            return SysResult.err(Errno.QUOTA_EXCEEDED, "cannot allocate " + bytes + " bytes of shared memory: " + e.getMessage());
+        }
+        SysResult<Integer> created = kernel.track(r, space.create(table, r, Rights.of(Right.READ, Right.WRITE, Right.GRANT), 0));
+        if (!created.isOk()) r.destroyed(); // no capability was made: free the memory and the charge now
+        return created;
+    }
+
+    // ---- common decoding ---------------------------------------------------------------------
+
+    private static <T> SysResult<T> err(Errno errno, String message) {
+        return SysResult.err(errno, message);
+    }
+
+    private static <T> SysResult<T> errOf(SysResult<?> r) {
+        SysResult.Err<?> e = (SysResult.Err<?>) r;
+        return SysResult.err(e.errno(), e.message());
+    }
+
+    private static String checkTimeout(Duration timeout) {
+        return timeout == null || timeout.isNegative() ? "a timeout must be zero or positive, not " + timeout : null;
+    }
+
+    /** The message's data, frozen, or the refusal text in {@code refusal[0]}. */
+    private static Object freeze(Outgoing m, String[] refusal) {
+        try {
+            return Payloads.freeze(m.data());
+        } catch (Payloads.Refused r) {
+            refusal[0] = r.getMessage();
+            return null;
+        }
+    }
+
+    /**
+     * Checks every transfer first (decode), then takes the capabilities out of this table. If a
+     * later detach fails (a concurrent delete), the ones already taken are discarded.
+     */
+    private SysResult<Capability[]> detachAll(List<Outgoing.Transfer> transfers) {
+        if (transfers.isEmpty()) return SysResult.ok(ChannelObject.NONE);
+        if (transfers.size() > Outgoing.MAX_TRANSFERS) {
+            return err(Errno.INVALID_ARGUMENT, "a message carries at most " + Outgoing.MAX_TRANSFERS + " capabilities");
+        }
+        for (int i = 0; i < transfers.size(); i++) {
+            Outgoing.Transfer t = transfers.get(i);
+            if (t == null) return err(Errno.INVALID_ARGUMENT, "transfer " + i + " is null");
+            for (int j = 0; j < i; j++) {
+                if (transfers.get(j).handle() == t.handle()) return err(Errno.INVALID_ARGUMENT, "handle " + t.handle() + " is transferred twice");
+            }
+            SysResult<Capability> c = table.resolve(t.handle(), null, Right.GRANT.bit());
+            if (!c.isOk()) return errOf(c);
+            if (((SysResult.Ok<Capability>) c).value().object().type() == ObjectType.REPLY) {
+                return err(Errno.INVALID_ARGUMENT, "a reply capability cannot be transferred");
+            }
+        }
+        Capability[] out = new Capability[transfers.size()];
+        for (int i = 0; i < out.length; i++) {
+            Outgoing.Transfer t = transfers.get(i);
+            SysResult<Capability> c = space.detach(table, t.handle(), t.move());
+            if (!(c instanceof SysResult.Ok<Capability>(Capability cap))) {
+                for (int j = 0; j < i; j++) space.discard(out[j]);
+                return errOf(c);
+            }
+            out[i] = cap;
+        }
+        return SysResult.ok(out);
+    }
+
+    private List<Integer> attachAll(Capability[] carried, CapabilityTable to) {
+        if (carried.length == 0) return NO_HANDLES;
+        List<Integer> handles = new ArrayList<>(carried.length);
+        for (Capability c : carried) {
+            if (space.attach(to, c) instanceof SysResult.Ok<Integer>(Integer h)) handles.add(h);
+        }
+        return handles;
+    }
+
+    private void discardAll(Capability[] carried) {
+        for (Capability c : carried) space.discard(c);
+    }
+
+    // ---- endpoints ---------------------------------------------------------------------------
+
+    @Override
+    public SysResult<Message> call(int endpoint, Outgoing request, Duration timeout) {
+        process.checkpoint();
+        long start = System.nanoTime();
+        String badTimeout = checkTimeout(timeout);
+        if (request == null || badTimeout != null) return err(Errno.INVALID_ARGUMENT, request == null ? "call needs a message" : badTimeout);
+        Capability via = table.fast(endpoint, ObjectType.ENDPOINT, CALL);
+        if (via == null) return errOf(table.resolve(endpoint, ObjectType.ENDPOINT, CALL));
+        Endpoint e = (Endpoint) via.object();
+        if (e.dead()) return kernel.failed(err(Errno.DEAD_PEER, e.describe() + " has no server"));
+        if (request.type() == null) return err(Errno.INVALID_ARGUMENT, "a message needs a type");
+        String[] refusal = new String[1];
+        Object data = freeze(request, refusal);
+        if (refusal[0] != null) return err(Errno.INVALID_ARGUMENT, refusal[0]);
+        SysResult<Capability[]> detached = detachAll(request.transfers());
+        if (!(detached instanceof SysResult.Ok<Capability[]>(Capability[] carried))) return errOf(detached);
+
+        PendingCall pc = new PendingCall(Thread.currentThread(), pid, table, via, request.type(), request.label(), data, carried);
+        if (!e.queue.offer(pc)) {
+            discardAll(carried);
+            return kernel.failed(err(Errno.FULL, e.describe() + " has " + e.queue.capacity() + " calls queued"));
+        }
+        e.receivers.wakeAll(); // fence, then wake a server parked in receive
+        if (e.dead() && pc.fail(PendingCall.QUEUED, Errno.DEAD_PEER, e.describe() + " has no server")) {
+            discardAll(carried);
+        }
+        SysResult<Message> r = awaitReply(pc, e, timeout);
+        kernel.recordCall(start, r);
+        return r;
+    }
+
+    private SysResult<Message> awaitReply(PendingCall pc, Endpoint e, Duration timeout) {
+        long deadline = deadline(timeout);
+        long spinUntil = System.nanoTime() + kernel.options().spinNanos();
+        Thread me = Thread.currentThread();
+        boolean registered = false;
+        try {
+            while (true) {
+                int s = pc.state();
+                if (s == PendingCall.REPLIED) return SysResult.ok(pc.reply);
+                if (s == PendingCall.FAILED) return SysResult.err(pc.failure, pc.failureMessage);
+                Errno abort = null;
+                String why = null;
+                if (!pc.via.live()) {
+                    abort = Errno.REVOKED;
+                    why = "the capability for " + e.describe() + " was revoked during the call";
+                } else if (me.isInterrupted()) {
+                    abort = Errno.CLOSED;
+                    why = "call interrupted" + (process.terminationRequested() ? ": " + process.label() + " is terminating" : "");
+                } else if (System.nanoTime() - deadline >= 0) {
+                    abort = Errno.TIMEOUT;
+                    why = "no reply from " + e.describe() + " within " + timeout.toMillis() + " ms";
+                }
+                if (abort != null) {
+                    if (cancel(pc)) {
+                        if (abort == Errno.CLOSED) {
+                            Thread.interrupted();
+                            process.checkpoint(); // a KILL unwinds here, after the call was cleaned up
+                        }
+                        return kernel.failed(SysResult.err(abort, why));
+                    }
+                    continue; // the reply (or failure) is being written: take it
+                }
+                long now = System.nanoTime();
+                if (now - spinUntil < 0 || s == PendingCall.REPLYING) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                if (!registered) {
+                    registered = true;
+                    e.callers.add(me);
+                    pc.clientParked = true;
+                    java.lang.invoke.VarHandle.fullFence(); // StoreLoad: the server sees the flag or we see its state
+                    continue; // re-check the state after announcing the park
+                }
+                try (KoshProcess.BlockScope ignored = process.block(BlockReason.IPC)) {
+                    LockSupport.parkNanos(pc, deadline - now);
+                }
+            }
+        } finally {
+            if (registered) {
+                pc.clientParked = false;
+                e.callers.remove(me);
+            }
+        }
+    }
+
+    /** The client gives up; false if the server already answered (or is answering). */
+    private boolean cancel(PendingCall pc) {
+        if (pc.cas(PendingCall.QUEUED, PendingCall.CANCELLED)) {
+            discardAll(pc.carried);
+            return true;
+        }
+        if (pc.cas(PendingCall.RECEIVED, PendingCall.CANCELLED)) {
+            space.destroy(pc, dev.kosh.kernel.cap.EndReason.OBJECT_DESTROYED); // the server's reply capability ends
+            return true;
+        }
+        return false;
+    }
+
+    private static long deadline(Duration timeout) {
+        long n;
+        try {
+            n = timeout.toNanos();
+        } catch (ArithmeticException overflow) {
+            n = Long.MAX_VALUE / 4;
+        }
+        return System.nanoTime() + Math.min(n, Long.MAX_VALUE / 4);
+    }
+
+    @Override
+    public SysResult<Message> receive(int handle, Duration timeout) {
+        process.checkpoint();
+        String badTimeout = checkTimeout(timeout);
+        if (badTimeout != null) return err(Errno.INVALID_ARGUMENT, badTimeout);
+        Capability c = table.fast(handle, ObjectType.ENDPOINT, RECEIVE);
+        if (c != null) return receiveCall(c, (Endpoint) c.object(), timeout);
+        c = table.fast(handle, ObjectType.CHANNEL, RECEIVE);
+        if (c != null) return receiveChannel(c, (ChannelObject) c.object(), timeout);
+        Capability any = table.lookup(handle);
+        if (any == null) return errOf(table.resolve(handle, null, 0));
+        ObjectType t = any.object().type();
+        if (t != ObjectType.ENDPOINT && t != ObjectType.CHANNEL) {
+            return err(Errno.WRONG_TYPE, "handle " + handle + " names " + any.object().describe() + "; receive needs an endpoint or a channel");
+        }
+        return errOf(table.resolve(handle, t, RECEIVE));
+    }
+
+    private SysResult<Message> receiveCall(Capability via, Endpoint e, Duration timeout) {
+        PendingCall first = e.queue.poll(); // fast path: a caller is already waiting
+        if (first != null && first.cas(PendingCall.QUEUED, PendingCall.RECEIVED)) return accept(first, e);
+        long deadline = deadline(timeout);
+        long spinUntil = System.nanoTime() + kernel.options().spinNanos();
+        Thread me = Thread.currentThread();
+        boolean registered = false;
+        try {
+            while (true) {
+                PendingCall pc = e.queue.poll();
+                if (pc != null) {
+                    if (!pc.cas(PendingCall.QUEUED, PendingCall.RECEIVED)) continue; // cancelled or failed: its owner cleaned it up
+                    return accept(pc, e);
+                }
+                SysResult<Message> stop = stopWaiting(via, e.dead(), e.describe(), deadline, timeout, me, true);
+                if (stop != null) return stop;
+                long now = System.nanoTime();
+                if (now - spinUntil < 0) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                if (!registered) {
+                    registered = true;
+                    e.receivers.add(me);
+                    continue;
+                }
+                try (KoshProcess.BlockScope ignored = process.block(BlockReason.IPC)) {
+                    LockSupport.parkNanos(e, deadline - now);
+                }
+            }
+        } finally {
+            if (registered) e.receivers.remove(me);
+        }
+    }
+
+    /** Why a blocked receive must end now, or null to keep waiting. */
+    private SysResult<Message> stopWaiting(Capability via, boolean dead, String what, long deadline, Duration timeout, Thread me, boolean endpoint) {
+        if (!via.live()) return err(Errno.REVOKED, "the capability for " + what + " was revoked");
+        if (dead) return err(endpoint ? Errno.DEAD_PEER : Errno.CLOSED, what + (endpoint ? " is dead" : " is closed and empty"));
+        if (me.isInterrupted()) {
+            Thread.interrupted();
+            process.checkpoint();
+            return err(Errno.CLOSED, "receive interrupted" + (process.terminationRequested() ? ": " + process.label() + " is terminating" : ""));
+        }
+        if (System.nanoTime() - deadline >= 0) {
+            return timeout.isZero() ? err(Errno.WOULD_BLOCK, what + " has nothing to receive")
+                    : err(Errno.TIMEOUT, "nothing from " + what + " within " + timeout.toMillis() + " ms");
+        }
+        return null;
+    }
+
+    /** The server took {@code pc}: its capabilities and a reply capability go into this table. */
+    private SysResult<Message> accept(PendingCall pc, Endpoint e) {
+        pc.serverPid = pid;
+        if (e.lastServerPid != pid) e.lastServerPid = pid; // no store per call: clients read this cache line
+        e.calls.increment();
+        List<Integer> handles = attachAll(pc.carried, table);
+        SysResult<Integer> replyCap = space.mint(table, pc, REPLY_RIGHTS);
+        if (!(replyCap instanceof SysResult.Ok<Integer>(Integer replyHandle))) {
+            pc.fail(PendingCall.RECEIVED, Errno.DEAD_PEER, "pid " + pid + " could not take the call: " + ((SysResult.Err<Integer>) replyCap).message());
+            return errOf(replyCap);
+        }
+        return SysResult.ok(new Message(pc.clientPid, pid, pc.type, pc.label, pc.data, handles, pc.via.badge(), replyHandle));
+    }
+
+    @Override
+    public SysResult<Void> reply(int replyHandle, Outgoing response) {
+        process.checkpoint();
+        if (response == null || response.type() == null) return err(Errno.INVALID_ARGUMENT, "reply needs a message with a type");
+        Capability rc = table.fast(replyHandle, ObjectType.REPLY, REPLY);
+        if (rc == null) return errOf(table.resolve(replyHandle, ObjectType.REPLY, REPLY));
+        String[] refusal = new String[1];
+        Object data = freeze(response, refusal);
+        if (refusal[0] != null) return err(Errno.INVALID_ARGUMENT, refusal[0]);
+        SysResult<Capability[]> detached = detachAll(response.transfers());
+        if (!(detached instanceof SysResult.Ok<Capability[]>(Capability[] carried))) return errOf(detached);
+        PendingCall pc = (PendingCall) rc.object();
+        if (!pc.cas(PendingCall.RECEIVED, PendingCall.REPLYING)) {
+            space.delete(table, replyHandle);
+            discardAll(carried);
+            return err(Errno.DEAD_PEER, "caller pid " + pc.clientPid + " is no longer waiting (timed out, revoked or exited)");
+        }
+        space.delete(table, replyHandle); // one-shot; destroyed() sees REPLYING and leaves the call alone
+        List<Integer> handles = attachAll(carried, pc.clientTable);
+        pc.complete(new Message(pid, pc.clientPid, response.type(), response.label(), data, handles, 0, 0));
+        return SysResult.ok(null);
+    }
+
+    // ---- channels ----------------------------------------------------------------------------
+
+    @Override
+    public SysResult<Void> send(int channel, Outgoing message, Duration timeout) {
+        process.checkpoint();
+        String badTimeout = checkTimeout(timeout);
+        if (message == null || message.type() == null || badTimeout != null) {
+            return err(Errno.INVALID_ARGUMENT, badTimeout != null ? badTimeout : "send needs a message with a type");
+        }
+        Capability via = table.fast(channel, ObjectType.CHANNEL, SEND);
+        if (via == null) return errOf(table.resolve(channel, ObjectType.CHANNEL, SEND));
+        ChannelObject ch = (ChannelObject) via.object();
+        if (ch.closed) return err(Errno.CLOSED, ch.describe() + " is closed");
+        String[] refusal = new String[1];
+        Object data = freeze(message, refusal);
+        if (refusal[0] != null) return err(Errno.INVALID_ARGUMENT, refusal[0]);
+        SysResult<Capability[]> detached = detachAll(message.transfers());
+        if (!(detached instanceof SysResult.Ok<Capability[]>(Capability[] carried))) return errOf(detached);
+        ChannelObject.Item item = new ChannelObject.Item(pid, message.type(), message.label(), data, carried);
+        if (ch.queue.offer(item)) return sent(ch);
+        if (timeout.isZero()) {
+            discardAll(carried);
+            return err(Errno.FULL, ch.describe() + " is full");
+        }
+        long deadline = deadline(timeout);
+        Thread me = Thread.currentThread();
+        ch.senders.add(me);
+        try (KoshProcess.BlockScope ignored = process.block(BlockReason.IPC)) {
+            while (true) {
+                if (ch.queue.offer(item)) return sent(ch);
+                Errno stop = null;
+                String why = null;
+                if (!via.live()) {
+                    stop = Errno.REVOKED;
+                    why = "the capability for " + ch.describe() + " was revoked";
+                } else if (ch.closed) {
+                    stop = Errno.CLOSED;
+                    why = ch.describe() + " was closed";
+                } else if (me.isInterrupted()) {
+                    Thread.interrupted();
+                    stop = Errno.CLOSED;
+                    why = "send interrupted";
+                } else if (System.nanoTime() - deadline >= 0) {
+                    stop = Errno.TIMEOUT;
+                    why = ch.describe() + " still full after " + timeout.toMillis() + " ms";
+                }
+                if (stop != null) {
+                    discardAll(carried);
+                    if (stop == Errno.CLOSED) process.checkpoint();
+                    return err(stop, why);
+                }
+                LockSupport.parkNanos(ch, Math.min(deadline - System.nanoTime(), 1_000_000L));
+            }
+        } finally {
+            ch.senders.remove(me);
+        }
+    }
+
+    private static SysResult<Void> sent(ChannelObject ch) {
+        ch.sent.increment();
+        ch.receivers.wakeAll(); // fence, then wake the receiver if it is parked
+        return SysResult.ok(null);
+    }
+
+    private SysResult<Message> receiveChannel(Capability via, ChannelObject ch, Duration timeout) {
+        if (ch.consumer.compareAndSet(false, true)) { // fast path: no clock reads when a message is waiting
+            try {
+                ChannelObject.Item item = ch.queue.poll();
+                if (item != null) return delivered(via, ch, item);
+            } finally {
+                ch.consumer.set(false);
+            }
+        }
+        long deadline = deadline(timeout);
+        long spinUntil = System.nanoTime() + kernel.options().spinNanos();
+        Thread me = Thread.currentThread();
+        boolean registered = false;
+        while (!ch.consumer.compareAndSet(false, true)) { // one receiving thread at a time (MPSC queue)
+            SysResult<Message> stop = stopWaiting(via, false, ch.describe(), deadline, timeout, me, false);
+            if (stop != null) return stop;
+            Thread.onSpinWait();
+        }
+        try {
+            while (true) {
+                ChannelObject.Item item = ch.queue.poll();
+                if (item != null) return delivered(via, ch, item);
+                SysResult<Message> stop = stopWaiting(via, ch.closed && ch.queue.isEmpty(), ch.describe(), deadline, timeout, me, false);
+                if (stop != null) return stop;
+                long now = System.nanoTime();
+                if (now - spinUntil < 0) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                if (!registered) {
+                    registered = true;
+                    ch.receivers.add(me);
+                    continue;
+                }
+                try (KoshProcess.BlockScope ignored = process.block(BlockReason.IPC)) {
+                    LockSupport.parkNanos(ch, deadline - now);
+                }
+            }
+        } finally {
+            if (registered) ch.receivers.remove(me);
+            ch.consumer.set(false);
+        }
+    }
+
+    private SysResult<Message> delivered(Capability via, ChannelObject ch, ChannelObject.Item item) {
+        if (!ch.senders.isEmpty()) ch.senders.wakeAll();
+        List<Integer> handles = attachAll(item.carried(), table);
+        return SysResult.ok(new Message(item.sender(), pid, item.type(), item.label(), item.data(), handles, via.badge(), 0));
+    }
+
+    @Override
+    public SysResult<Void> closeChannel(int channel) {
+        process.checkpoint();
+        Capability c = table.lookup(channel);
+        if (c == null) return errOf(table.resolve(channel, ObjectType.CHANNEL, 0));
+        if (c.object().type() != ObjectType.CHANNEL) return errOf(table.resolve(channel, ObjectType.CHANNEL, 0));
+        if (!c.has(Right.SEND) && !c.has(Right.RECEIVE)) return errOf(table.resolve(channel, ObjectType.CHANNEL, SEND));
+        ((ChannelObject) c.object()).close();
+        return SysResult.ok(null);
+    }
+
+    // ---- notifications -----------------------------------------------------------------------
+
+    @Override
+    public SysResult<Void> signal(int notification, long bits) {
+        process.checkpoint();
+        if (bits == 0) return err(Errno.INVALID_ARGUMENT, "signal needs at least one bit");
+        Capability c = table.fast(notification, ObjectType.NOTIFICATION, Right.SIGNAL.bit());
+        if (c == null) return errOf(table.resolve(notification, ObjectType.NOTIFICATION, Right.SIGNAL));
+        ((NotificationObject) c.object()).signal(bits);
+        return SysResult.ok(null);
+    }
+
+    @Override
+    public SysResult<Long> waitSignal(int notification, Duration timeout) {
+        process.checkpoint();
+        String badTimeout = checkTimeout(timeout);
+        if (badTimeout != null) return err(Errno.INVALID_ARGUMENT, badTimeout);
+        Capability c = table.fast(notification, ObjectType.NOTIFICATION, Right.WAIT.bit());
+        if (c == null) return errOf(table.resolve(notification, ObjectType.NOTIFICATION, Right.WAIT));
+        NotificationObject n = (NotificationObject) c.object();
+        long deadline = deadline(timeout);
+        Thread me = Thread.currentThread();
+        boolean registered = false;
+        try {
+            while (true) {
+                if (n.word.get() != 0) {
+                    long bits = n.word.getAndSet(0);
+                    if (bits != 0) return SysResult.ok(bits);
+                }
+                SysResult<Message> stop = stopWaiting(c, false, n.describe(), deadline, timeout, me, false);
+                if (stop != null) return errOf(stop);
+                if (!registered) {
+                    registered = true;
+                    n.waiters.add(me);
+                    continue;
+                }
+                try (KoshProcess.BlockScope ignored = process.block(BlockReason.IPC)) {
+                    LockSupport.parkNanos(n, deadline - System.nanoTime());
+                }
+            }
+        } finally {
+            if (registered) n.waiters.remove(me);
+        }
+    }
+
+    @Override
+    public SysResult<Void> bindSignals(int notification) {
+        process.checkpoint();
+        if (notification == 0) {
+            process.observeSignals(null);
+            return SysResult.ok(null);
+        }
+        Capability c = table.fast(notification, ObjectType.NOTIFICATION, Right.SIGNAL.bit());
+        if (c == null) return errOf(table.resolve(notification, ObjectType.NOTIFICATION, Right.SIGNAL));
+        NotificationObject n = (NotificationObject) c.object();
+        // Bound to the capability: once it is deleted or revoked, signals stop arriving.
+        process.observeSignals(bit -> {
+            if (c.live()) n.signal(bit);
+        });
+        return SysResult.ok(null);
+    }
+
+    // ---- shared memory -----------------------------------------------------------------------
+
+    @Override
+    public SysResult<SharedMapping> map(int region) {
+        process.checkpoint();
+        Capability c = table.fast(region, ObjectType.SHARED_MEMORY, Right.READ.bit());
+        if (c == null) return errOf(table.resolve(region, ObjectType.SHARED_MEMORY, Right.READ));
+        SharedMappingImpl m = ((SharedRegion) c.object()).map(c, c.has(Right.WRITE));
+        if (m == null) return err(Errno.REVOKED, "handle " + region + " ended while being mapped");
+        return SysResult.ok(m);
+    }
+
+    // ---- services ----------------------------------------------------------------------------
+
+    @Override
+    public SysResult<Void> register(String name, int endpoint) {
+        process.checkpoint();
+        return kernel.directory().register(process, name, endpoint);
+    }
+
+    @Override
+    public SysResult<Integer> lookup(String name) {
+        process.checkpoint();
+        return kernel.directory().lookup(process, name);
+    }
+
+    @Override
+    public <P> SysResult<P> connect(Class<P> protocol, int endpoint, Duration timeout) {
+        process.checkpoint();
+        return ProtocolStub.connect(this, protocol, endpoint, timeout);
+    }
+
+    @Override
+    public <P> SysResult<Void> serve(Class<P> protocol, P implementation, int endpoint) {
+        process.checkpoint();
+        return ProtocolServer.serve(this, process, protocol, implementation, endpoint);
+    }
+
+    static MessageType typeOf(Outgoing o) {
+        return o.type();
+    }
+}

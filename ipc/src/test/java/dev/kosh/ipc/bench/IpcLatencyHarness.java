@@ -1,0 +1,131 @@
+package dev.kosh.ipc.bench;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.HdrHistogram.Histogram;
+import org.jctools.queues.SpscArrayQueue;
+
+import dev.kosh.api.Ipc;
+import dev.kosh.api.Message;
+import dev.kosh.api.Outgoing;
+import dev.kosh.api.Right;
+import dev.kosh.api.Rights;
+import dev.kosh.api.SysResult;
+import dev.kosh.ipc.IpcKernel;
+import dev.kosh.ipc.testing.IpcHarness;
+import dev.kosh.kernel.process.KoshProcess;
+
+/**
+ * Latency percentiles (HdrHistogram) of every round trip in {@link PingPongs}, and 1P1C channel
+ * throughput against raw JCTools SPSC, all in one run, with the ratios the IPC targets name.
+ * Not a unit test; run with
+ * {@code java -cp <test classpath> dev.kosh.ipc.bench.IpcLatencyHarness [roundTrips] [messages]}.
+ */
+public final class IpcLatencyHarness {
+    private IpcLatencyHarness() {
+    }
+
+    record Result(String name, long p50, long p99, long p999, double mean) {}
+
+    static Result measure(String name, PingPongs p, int warmup, int n) throws Exception {
+        try (p) {
+            for (int i = 0; i < warmup; i++) p.roundTrip();
+            Histogram h = new Histogram(3_600_000_000_000L, 3);
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                p.roundTrip();
+                h.recordValue(System.nanoTime() - t0);
+            }
+            return new Result(name, h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMean());
+        }
+    }
+
+    /** Messages per second from one producer thread to one consumer thread. */
+    static double throughput(Callable<Runnable[]> setup, long messages) throws Exception {
+        Runnable[] sides = setup.call();
+        Thread consumer = Thread.ofPlatform().start(sides[1]);
+        long t0 = System.nanoTime();
+        sides[0].run();
+        consumer.join();
+        return messages / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    static Runnable[] rawSpsc(long messages) {
+        SpscArrayQueue<Long> q = new SpscArrayQueue<>(1024);
+        Long m = 42L;
+        return new Runnable[] {
+            () -> {
+                for (long i = 0; i < messages; i++) while (!q.offer(m)) Thread.onSpinWait();
+            },
+            () -> {
+                for (long i = 0; i < messages; i++) while (q.poll() == null) Thread.onSpinWait();
+            }
+        };
+    }
+
+    static IpcHarness channelKernel;
+
+    static Runnable[] kernelChannel(long messages) {
+        channelKernel = new IpcHarness(IpcKernel.Options.DEFAULT.withSpinNanos(1_000_000));
+        KoshProcess producer = channelKernel.idle("producer");
+        KoshProcess consumer = channelKernel.idle("consumer");
+        Ipc pi = channelKernel.ipc(producer);
+        Ipc ci = channelKernel.ipc(consumer);
+        int ch = ci.createChannel(1024).orThrow();
+        int send = channelKernel.ipc.space().grant(consumer.capabilityTable().lookup(ch), producer.capabilityTable(),
+                Rights.of(Right.SEND), 0).orThrow();
+        Outgoing m = Outgoing.of(0, 42L);
+        return new Runnable[] {
+            () -> {
+                for (long i = 0; i < messages; i++) {
+                    while (!pi.send(send, m, Duration.ZERO).isOk()) Thread.onSpinWait(); // FULL: back-pressure, retry
+                }
+            },
+            () -> {
+                Duration wait = Duration.ofSeconds(5);
+                for (long i = 0; i < messages; i++) {
+                    if (!(ci.receive(ch, wait) instanceof SysResult.Ok<Message>)) throw new AssertionError("lost message " + i);
+                }
+            }
+        };
+    }
+
+    public static void main(String[] args) throws Exception {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
+        long messages = args.length > 1 ? Long.parseLong(args[1]) : 5_000_000L;
+        int warm = n / 2;
+        Map<String, Result> r = new LinkedHashMap<>();
+        for (int round = 0; round < 2; round++) { // the first round warms up the JIT; the second is reported
+            r.put("raw JCTools SPSC ping-pong", measure("raw JCTools SPSC ping-pong", new PingPongs.RawSpsc(), warm, n));
+            r.put("kernel call, busy-poll", measure("kernel call, busy-poll", new PingPongs.KernelCall(1_000_000_000L), warm, n));
+            r.put("kernel call, blocking", measure("kernel call, blocking", new PingPongs.KernelCall(0), warm / 4, n / 4));
+            r.put("ArrayBlockingQueue ping-pong", measure("ArrayBlockingQueue ping-pong", new PingPongs.Blocking(), warm / 4, n / 4));
+            r.put("Unix-domain socket ping-pong", measure("Unix-domain socket ping-pong", new PingPongs.UnixSocket(), warm / 4, n / 4));
+        }
+        System.out.println(String.format(Locale.ROOT, "%-32s %10s %10s %10s %10s", "round trip (ns)", "p50", "p99", "p99.9", "mean"));
+        for (Result x : r.values()) {
+            System.out.println(String.format(Locale.ROOT, "%-32s %10d %10d %10d %10.0f", x.name(), x.p50(), x.p99(), x.p999(), x.mean()));
+        }
+        long raw = r.get("raw JCTools SPSC ping-pong").p50();
+        long busy = r.get("kernel call, busy-poll").p50();
+        long blocking = r.get("kernel call, blocking").p50();
+        long uds = r.get("Unix-domain socket ping-pong").p50();
+        System.out.println(String.format(Locale.ROOT, "kernel busy-poll p50 / raw SPSC p50 = %.2f (target <= 2)", (double) busy / raw));
+        System.out.println(String.format(Locale.ROOT, "Unix socket p50 / kernel busy-poll p50 = %.1f (target >= 20)", (double) uds / busy));
+        System.out.println(String.format(Locale.ROOT, "Unix socket p50 / kernel blocking p50 = %.1f", (double) uds / blocking));
+
+        double rawTput = 0, kernelTput = 0;
+        for (int round = 0; round < 3; round++) {
+            rawTput = throughput(() -> rawSpsc(messages), messages);
+            kernelTput = throughput(() -> kernelChannel(messages), messages);
+            channelKernel.close();
+        }
+        System.out.println(String.format(Locale.ROOT, "channel 1P1C: raw JCTools SPSC %.1f M msg/s, kernel channel %.1f M msg/s = %.0f %% (target >= 60 %%)",
+                rawTput / 1e6, kernelTput / 1e6, 100 * kernelTput / rawTput));
+        System.exit(0);
+    }
+}

@@ -1,0 +1,126 @@
+package dev.kosh.api;
+
+import java.time.Duration;
+
+/**
+ * The IPC system calls of one process ({@link ProcessContext#ipc()}). Every handle is a small
+ * integer into the caller's capability table; every call validates handle, object type, rights and
+ * arguments first and answers a typed error (see docs/ipc.md for each call's list), then acts.
+ * Nothing a process passes makes the kernel throw.
+ *
+ * <p>Timeouts: {@code Duration.ZERO} means "do not wait" ({@link Errno#WOULD_BLOCK} when there is
+ * nothing to take, {@link Errno#FULL} when there is no room); a positive duration waits at most
+ * that long ({@link Errno#TIMEOUT}). A blocked call returns {@link Errno#REVOKED} as soon as the
+ * capability it uses is revoked, {@link Errno#DEAD_PEER} as soon as the other side is gone, and
+ * {@link Errno#CLOSED} when the calling process is asked to terminate.
+ *
+ * <p>Threads: every method may be called from any thread of the owning process.
+ */
+public interface Ipc {
+
+    // ---- creating objects: the creator gets a capability with every right the object uses ----
+
+    /** A new endpoint; the handle has CALL, RECEIVE and GRANT. */
+    SysResult<Integer> createEndpoint();
+
+    /** A new channel holding at most {@code capacity} messages (2..65536); SEND, RECEIVE and GRANT. */
+    SysResult<Integer> createChannel(int capacity);
+
+    /** A new notification word; SIGNAL, WAIT and GRANT. */
+    SysResult<Integer> createNotification();
+
+    /** A new zeroed shared-memory region of {@code bytes} (counted against the process's quota); READ, WRITE and GRANT. */
+    SysResult<Integer> createSharedMemory(long bytes);
+
+    // ---- endpoints -------------------------------------------------------------------------
+
+    /**
+     * Sends {@code request} on an endpoint (needs CALL) and waits for the reply. The server sees the
+     * badge of the capability used. Errors: INVALID_HANDLE, WRONG_TYPE, MISSING_RIGHT,
+     * INVALID_ARGUMENT, FULL (too many callers queued), TIMEOUT, DEAD_PEER, REVOKED, CLOSED.
+     */
+    SysResult<Message> call(int endpoint, Outgoing request, Duration timeout);
+
+    /**
+     * Takes the next message: from an endpoint (needs RECEIVE; the message carries a one-shot
+     * {@link Message#replyHandle()}), or from a channel (needs RECEIVE). Errors: INVALID_HANDLE,
+     * WRONG_TYPE, MISSING_RIGHT, INVALID_ARGUMENT, WOULD_BLOCK, TIMEOUT, REVOKED, CLOSED (a closed
+     * channel with nothing left, or termination).
+     */
+    SysResult<Message> receive(int handle, Duration timeout);
+
+    /**
+     * Answers a call through its reply capability (needs REPLY), which is used up. Errors:
+     * INVALID_HANDLE, WRONG_TYPE, MISSING_RIGHT, INVALID_ARGUMENT, DEAD_PEER (the caller gave up or
+     * exited).
+     */
+    SysResult<Void> reply(int replyHandle, Outgoing response);
+
+    // ---- channels --------------------------------------------------------------------------
+
+    /**
+     * Puts a message on a channel (needs SEND). With a zero timeout a full channel answers FULL at
+     * once; otherwise the call waits for room up to the timeout (TIMEOUT). Never a silent drop.
+     * Errors: INVALID_HANDLE, WRONG_TYPE, MISSING_RIGHT, INVALID_ARGUMENT, FULL, TIMEOUT, CLOSED,
+     * REVOKED.
+     */
+    SysResult<Void> send(int channel, Outgoing message, Duration timeout);
+
+    /** Closes a channel (needs SEND or RECEIVE): no more sends; what it holds can still be received. */
+    SysResult<Void> closeChannel(int channel);
+
+    // ---- notifications ---------------------------------------------------------------------
+
+    /** ORs {@code bits} (non-zero) into a notification (needs SIGNAL) and wakes a waiter. */
+    SysResult<Void> signal(int notification, long bits);
+
+    /**
+     * Waits until a notification has bits set (needs WAIT), then takes and clears all of them.
+     * Errors: INVALID_HANDLE, WRONG_TYPE, MISSING_RIGHT, INVALID_ARGUMENT, WOULD_BLOCK, TIMEOUT,
+     * REVOKED, CLOSED.
+     */
+    SysResult<Long> waitSignal(int notification, Duration timeout);
+
+    /**
+     * Asks the kernel to set {@link Signal#bit()} on this notification (needs SIGNAL) for every
+     * signal delivered to this process, after the signal's own effect (so TERM, CHLD, STOP and CONT
+     * can be waited for with {@link #waitSignal}). {@code 0} unbinds. Replaces an earlier binding.
+     */
+    SysResult<Void> bindSignals(int notification);
+
+    // ---- shared memory ---------------------------------------------------------------------
+
+    /** Maps a region (needs READ; writable if the capability also has WRITE). */
+    SysResult<SharedMapping> map(int region);
+
+    // ---- services: names and typed protocols ----------------------------------------------
+
+    /**
+     * Registers an endpoint under a service name (needs the {@code publish} grant and GRANT on
+     * the endpoint). Clients holding the grant {@code service:NAME} can then {@link #lookup} it. The
+     * registration ends when this process exits or the endpoint dies.
+     */
+    SysResult<Void> register(String name, int endpoint);
+
+    /**
+     * A CALL capability to the endpoint registered as {@code name}, badged with the caller's pid
+     * (needs the grant {@code service:NAME}). Errors: NO_CAPABILITY, INVALID_ARGUMENT, DEAD_PEER
+     * (no live registration), QUOTA_EXCEEDED.
+     */
+    SysResult<Integer> lookup(String name);
+
+    /**
+     * A client stub for a service protocol (a Java interface) on an endpoint: each method call is
+     * a {@link #call} with that method's arguments. A method declared to return {@link SysResult}
+     * answers failures as {@link SysResult.Err}; any other method throws {@link KoshException}.
+     */
+    <P> SysResult<P> connect(Class<P> protocol, int endpoint, Duration timeout);
+
+    /**
+     * Serves a protocol on an endpoint in the calling thread: receives each call, invokes the
+     * matching method of {@code implementation} and replies with its result (an exception becomes
+     * an error reply, never a crash of the server). Returns Ok when the process is asked to
+     * terminate, an error when the endpoint becomes unusable.
+     */
+    <P> SysResult<Void> serve(Class<P> protocol, P implementation, int endpoint);
+}
