@@ -8,6 +8,7 @@ import java.util.Set;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.hooks.weaving.WeavingException;
 
 import dev.kosh.api.Errno;
 import dev.kosh.api.Handle;
@@ -83,6 +84,18 @@ final class BundlePrograms implements ProgramLoader {
 
         @Override
         public Program instantiate() throws Exception {
+            try {
+                return create();
+            } catch (ClassFormatError e) {
+                // The weaving hook refused a class: say what the verifier said, not "unexpected error".
+                if (e.getCause() instanceof WeavingException refusal) {
+                    throw new ClassFormatError("refused by the bytecode verifier: " + refusal.getMessage());
+                }
+                throw e;
+            }
+        }
+
+        private Program create() throws Exception {
             if (mainClass != null) {
                 Class<?> c = bundle.loadClass(mainClass.strip());
                 if (!Program.class.isAssignableFrom(c)) {

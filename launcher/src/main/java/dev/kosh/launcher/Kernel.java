@@ -58,6 +58,7 @@ final class Kernel implements AutoCloseable {
     private final BootJournal bootJournal;
     private final long opening;
     private KoshFramework framework;
+    private Weaving weaving;
     private PhysicalMemory memory;
     private volatile MemoryMetrics memoryMetrics;
     private final CompletableFuture<PlatformProbe> platformProbe;
@@ -131,7 +132,8 @@ final class Kernel implements AutoCloseable {
     }
 
     private String startFramework() throws Exception {
-        framework = KoshFramework.start(dataDir.resolve("osgi"), new Spaces(config, journal));
+        weaving = new Weaving(journal);
+        framework = KoshFramework.start(dataDir.resolve("osgi"), new Spaces(config, journal), weaving);
         List<Bundle> installed = new ArrayList<>();
         List<String> problems = framework.installSystemBundles(systemDir, installed);
         for (String p : problems) journal.warn("framework", p);

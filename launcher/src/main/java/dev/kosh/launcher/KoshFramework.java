@@ -23,6 +23,7 @@ import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.framework.hooks.resolver.ResolverHookFactory;
+import org.osgi.framework.hooks.weaving.WeavingHook;
 import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
@@ -32,7 +33,9 @@ import org.osgi.framework.wiring.FrameworkWiring;
  */
 final class KoshFramework implements AutoCloseable {
     /** The packages processes may wire to, with their versions (kept equal to their package-info). */
-    static final String SYSTEM_PACKAGES = "dev.kosh.api;version=1.0.0,dev.kosh.driver.api;version=1.0.0";
+    static final String SYSTEM_PACKAGES = "dev.kosh.api;version=1.0.0,dev.kosh.driver.api;version=1.0.0,dev.kosh.sandbox;version=1.0.0";
+    /** Location prefix of the bundles the kernel installs from its system directory. */
+    static final String SYSTEM_LOCATION = "kosh-system:";
     static final String MAIN_HEADER = "Kosh-Main";
     static final String DRIVER_HEADER = "Kosh-Driver";
     static final String DRIVER_CLASS_HEADER = "Kosh-Driver-Class";
@@ -47,7 +50,7 @@ final class KoshFramework implements AutoCloseable {
     }
 
     /** Starts the framework with the space rules in force before any bundle is installed. */
-    static KoshFramework start(Path storage, Spaces spaces) throws BundleException {
+    static KoshFramework start(Path storage, Spaces spaces, Weaving weaving) throws BundleException {
         Map<String, String> props = new HashMap<>();
         props.put(Constants.FRAMEWORK_STORAGE, storage.toAbsolutePath().toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
@@ -62,6 +65,7 @@ final class KoshFramework implements AutoCloseable {
         Framework framework = factory.newFramework(props);
         framework.init();
         framework.getBundleContext().registerService(ResolverHookFactory.class, spaces, null);
+        framework.getBundleContext().registerService(WeavingHook.class, weaving, null);
         framework.start();
         return new KoshFramework(framework, spaces);
     }
@@ -84,7 +88,7 @@ final class KoshFramework implements AutoCloseable {
         jars.sort(Comparator.naturalOrder());
         for (Path jar : jars) {
             try (InputStream in = Files.newInputStream(jar)) {
-                installed.add(context().installBundle("kosh-system:" + jar.getFileName(), in));
+                installed.add(context().installBundle(SYSTEM_LOCATION + jar.getFileName(), in));
             } catch (BundleException e) {
                 problems.add(jar.getFileName() + ": " + e.getMessage());
             }
