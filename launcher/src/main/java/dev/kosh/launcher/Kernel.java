@@ -30,6 +30,8 @@ import dev.kosh.hal.HalResult;
 import dev.kosh.hal.MemoryMap;
 import dev.kosh.hal.PlatformInterface;
 import dev.kosh.hal.Platforms;
+import dev.kosh.ipc.IpcKernel;
+import dev.kosh.ipc.IpcMetrics;
 import dev.kosh.memory.MemoryMetrics;
 import dev.kosh.memory.PhysicalMemory;
 import dev.kosh.scheduler.KernelThreads;
@@ -65,6 +67,7 @@ final class Kernel implements AutoCloseable {
     private KernelThreads threads;
     private ProcessTable table;
     private ConsoleAgent console;
+    private IpcKernel ipc;
     private DriverManager drivers;
     private BundlePrograms programs;
     private Init init;
@@ -179,13 +182,17 @@ final class Kernel implements AutoCloseable {
         table = new ProcessTable(threads, name -> programs.find(name), journal,
                 (pid, text) -> console.write(pid, text), config.stopTimeout());
         metrics.bindProcesses(table);
+        table.installSandbox();
         table.createInit(Init.INIT_CAPABILITIES);
         return "process table up, cpu accounting " + (threads.cpuTimeSupported() ? "on" : "unavailable");
     }
 
     private String startIpc() {
         console = new ConsoleAgent(out);
-        return "console channel (MPSC, " + console.capacity() + " slots)";
+        ipc = IpcKernel.install(table);
+        IpcKernel kernelIpc = ipc;
+        metrics.whenAttached(r -> IpcMetrics.bind(kernelIpc, r));
+        return "endpoints, channels, notifications, shared memory; console channel (MPSC, " + console.capacity() + " slots)";
     }
 
     private String startDriverManager() {
@@ -255,6 +262,10 @@ final class Kernel implements AutoCloseable {
 
     ProcessTable processes() {
         return table;
+    }
+
+    IpcKernel ipc() {
+        return ipc;
     }
 
     DriverManager drivers() {

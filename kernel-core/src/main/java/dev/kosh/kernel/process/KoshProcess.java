@@ -18,6 +18,7 @@ import dev.kosh.api.ExitStatus;
 import dev.kosh.api.Handle;
 import dev.kosh.api.Signal;
 import dev.kosh.api.SysResult;
+import dev.kosh.sandbox.SandboxHooks;
 import dev.kosh.kernel.cap.CapabilityTable;
 
 /**
@@ -64,6 +65,14 @@ public final class KoshProcess {
     private final Object stopMonitor = new Object();
 
     private final AtomicBoolean finishing = new AtomicBoolean();
+
+    /** The process whose thread is running (null on kernel threads). */
+    private static final ThreadLocal<KoshProcess> CURRENT = new ThreadLocal<>();
+
+    /** Woven code leaves its fast path only while the kernel has a request outstanding. */
+    private volatile SandboxHooks.Installation sandbox;
+    private final AtomicBoolean killCheckpoints = new AtomicBoolean();
+    private final AtomicBoolean stopCheckpoints = new AtomicBoolean();
     private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
     private volatile long frozenCpuNanos = -1;
     private volatile List<String> abandonedThreads = List.of();
@@ -180,6 +189,7 @@ public final class KoshProcess {
 
         @Override
         public void run() {
+            CURRENT.set(KoshProcess.this);
             try {
                 body.run();
             } catch (ProcessKilled k) {
@@ -194,6 +204,7 @@ public final class KoshProcess {
                 blocked.remove(thread);
                 threads.remove(thread);
                 thread = null;
+                CURRENT.remove();
             }
         }
     }
@@ -258,10 +269,30 @@ public final class KoshProcess {
     // ---- signals ----------------------------------------------------------------------------
 
     /** Delivers a signal's immediate effect; the table decides what follows (escalation, reaping). */
+    /** The process of the calling thread, or null on a kernel thread. */
+    static KoshProcess current() {
+        return CURRENT.get();
+    }
+
+    void useSandbox(SandboxHooks.Installation installation) {
+        this.sandbox = installation;
+    }
+
+    private void requestCheckpoints(AtomicBoolean which) {
+        SandboxHooks.Installation s = sandbox;
+        if (s != null && which.compareAndSet(false, true)) s.requestCheckpoints();
+    }
+
+    private void releaseCheckpoints(AtomicBoolean which) {
+        SandboxHooks.Installation s = sandbox;
+        if (s != null && which.compareAndSet(true, false)) s.releaseCheckpoints();
+    }
+
     void deliver(Signal signal) {
         switch (signal) {
             case KILL -> {
                 killed = true;
+                requestCheckpoints(killCheckpoints);
                 wakeStopped();
                 interruptAll();
             }
@@ -270,9 +301,13 @@ public final class KoshProcess {
                 terminationRequested = true;
                 interruptAll();
             }
-            case STOP -> stopped = true;
+            case STOP -> {
+                stopped = true;
+                requestCheckpoints(stopCheckpoints);
+            }
             case CONT -> {
                 stopped = false;
+                releaseCheckpoints(stopCheckpoints);
                 wakeStopped();
             }
             case CHLD -> { /* parents learn of children through waitFor, or a bound notification */ }
@@ -317,21 +352,26 @@ public final class KoshProcess {
     public void checkpoint() {
         if (killed && isThreadOf(Thread.currentThread())) throw new ProcessKilled(pid);
         if (stopped && isThreadOf(Thread.currentThread())) {
-            blocked.put(Thread.currentThread(), BlockReason.STOPPED);
-            try {
-                synchronized (stopMonitor) {
-                    while (stopped && !killed) {
-                        try {
-                            stopMonitor.wait();
-                        } catch (InterruptedException e) {
-                            if (killed) break; // otherwise keep waiting: only CONT or KILL ends a stop
-                        }
+            awaitContinue();
+            if (killed) throw new ProcessKilled(pid);
+        }
+    }
+
+    /** Holds the calling thread while the process is stopped; returns on CONT or KILL. */
+    void awaitContinue() {
+        blocked.put(Thread.currentThread(), BlockReason.STOPPED);
+        try {
+            synchronized (stopMonitor) {
+                while (stopped && !killed) {
+                    try {
+                        stopMonitor.wait();
+                    } catch (InterruptedException e) {
+                        if (killed) break; // otherwise keep waiting: only CONT or KILL ends a stop
                     }
                 }
-            } finally {
-                blocked.remove(Thread.currentThread());
             }
-            if (killed) throw new ProcessKilled(pid);
+        } finally {
+            blocked.remove(Thread.currentThread());
         }
     }
 
@@ -429,6 +469,7 @@ public final class KoshProcess {
     boolean finish(ExitStatus status, HandleFailureHandler onHandleFailure) {
         if (!finishing.compareAndSet(false, true)) return false;
         killed = true;
+        requestCheckpoints(killCheckpoints); // woven loops of the other threads must notice
         wakeStopped();
         interruptAll();
         List<Handle> toClose;
@@ -462,6 +503,8 @@ public final class KoshProcess {
         abandonedThreads = List.copyOf(survivors);
         frozenCpuNanos = liveCpuNanos(); // the finishing thread is still registered, so it is counted
         mainThread = null; // a finished Thread may still hold its task, and with it the program's classes
+        releaseCheckpoints(killCheckpoints);
+        releaseCheckpoints(stopCheckpoints);
         return true;
     }
 

@@ -24,7 +24,9 @@ import dev.kosh.api.Program;
 import dev.kosh.api.Signal;
 import dev.kosh.api.SysResult;
 import dev.kosh.kernel.cap.CapabilitySpace;
+import dev.kosh.kernel.isolation.DenyPolicy;
 import dev.kosh.kernel.journal.Journal;
+import dev.kosh.sandbox.SandboxHooks;
 
 /**
  * The process table: spawns processes, delivers signals, records exits, keeps zombies until
@@ -49,6 +51,7 @@ public final class ProcessTable implements AutoCloseable {
     private final List<Consumer<KoshProcess>> exitListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<KoshProcess>> reapListeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer;
+    private volatile SandboxHooks.Installation sandbox;
     private final CapabilitySpace capabilitySpace;
     private volatile IpcService ipc;
 
@@ -106,6 +109,16 @@ public final class ProcessTable implements AutoCloseable {
         KoshProcess p = processes.get(pid);
         if (p == null) return SysResult.err(Errno.NO_SUCH_PROCESS, "no process " + pid);
         return SysResult.ok(capabilitySpace.list(p.capabilityTable()));
+    }
+
+    /**
+     * Plugs the process table into woven code (docs/isolation.md): preemption points of a killed
+     * process unwind its threads, those of a stopped one wait. One kernel per JVM may do this;
+     * {@link #close} undoes it.
+     */
+    public void installSandbox() {
+        sandbox = SandboxHooks.install(new ProcessSandbox(DenyPolicy.standard()));
+        for (KoshProcess p : processes.values()) p.useSandbox(sandbox);
     }
 
     /** Called with each new process, before its main thread starts. */
@@ -190,6 +203,7 @@ public final class ProcessTable implements AutoCloseable {
         String name = request.displayName() != null ? request.displayName() : image.name();
         KoshProcess p = new KoshProcess(pid, parent.pid(), name, image, request.args(), granted,
                 request.priority(), KoshProcess.DEFAULT_THREAD_QUOTA, host, capabilitySpace);
+        p.useSandbox(sandbox);
         processes.put(pid, p);
         parent.children().add(pid);
         spawnListeners.forEach(l -> l.accept(p));
@@ -421,5 +435,10 @@ public final class ProcessTable implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
+        SandboxHooks.Installation s = sandbox;
+        if (s != null) {
+            sandbox = null;
+            s.uninstall();
+        }
     }
 }

@@ -1,0 +1,37 @@
+package dev.kosh.kernel.process;
+
+import dev.kosh.kernel.isolation.DenyPolicy;
+import dev.kosh.kernel.isolation.PolicyHooks;
+import dev.kosh.sandbox.Action;
+
+/**
+ * What a process thread does at a preemption point of woven code: unwind if its process was
+ * killed, wait if it is stopped, carry on otherwise. The run-time reflection policy comes from
+ * {@link PolicyHooks}. Every method runs on the process thread itself, so the process is found
+ * through {@link KoshProcess#current()} without a lookup table.
+ */
+final class ProcessSandbox extends PolicyHooks {
+    ProcessSandbox(DenyPolicy policy) {
+        super(policy);
+    }
+
+    @Override
+    public Action atCheckpoint(Thread current) {
+        KoshProcess p = KoshProcess.current();
+        if (p == null) return Action.PROCEED; // a kernel thread running woven code (a class initialiser, say)
+        if (p.killed()) return new Action.Kill(new ProcessKilled(p.pid()));
+        if (p.stopped()) return Action.STOP;
+        return Action.PROCEED;
+    }
+
+    @Override
+    public void yieldPermit(Thread current) {
+        Thread.yield(); // CPU permits come with the scheduler work; until then the host schedules
+    }
+
+    @Override
+    public void awaitContinue(Thread current) {
+        KoshProcess p = KoshProcess.current();
+        if (p != null) p.awaitContinue();
+    }
+}
