@@ -19,7 +19,7 @@ import org.osgi.framework.launch.FrameworkFactory;
 /**
  * The baseline of the boot benchmark: Equinox alone, embedded the same way, with the same system
  * bundles installed and started, and nothing of Kosh. Prints "ready in N ms" (from JVM start) and
- * idles until killed.
+ * idles until killed, or exits at once given a third argument {@code --exit} (AOT training).
  */
 public final class BareEquinox {
     public static void main(String[] args) throws Exception {
@@ -44,6 +44,11 @@ public final class BareEquinox {
         long ms = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
         System.out.println("bare equinox: ready in " + ms + " ms (" + bundles.size() + " bundles)");
         System.out.flush();
+        if (args.length > 2 && args[2].equals("--exit")) {
+            fw.stop();
+            fw.waitForStop(10_000);
+            System.exit(0); // an AOT training run: the cache is written at a normal exit
+        }
         Thread.sleep(Long.MAX_VALUE);
     }
 }

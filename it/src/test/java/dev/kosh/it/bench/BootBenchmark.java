@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.io.OutputStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -37,16 +38,30 @@ public final class BootBenchmark {
         String extra = System.getProperty("bench.jvm", "");
         if (!extra.isBlank()) jvm.addAll(List.of(extra.split(" ")));
 
+        // -Dbench.aot=true: each side first trains its own JDK 25 AOT cache, then boots with it.
+        boolean aot = Boolean.getBoolean("bench.aot");
+        Path cacheDir = Files.createTempDirectory("kosh-bench-aot");
+        List<String> koshAot = new ArrayList<>(), bareAot = new ArrayList<>();
+        if (aot) {
+            train(java, jvm, root, dist, cacheDir.resolve("kosh.aot"), true);
+            train(java, jvm, root, dist, cacheDir.resolve("bare.aot"), false);
+            koshAot.add("-XX:AOTCache=" + cacheDir.resolve("kosh.aot"));
+            bareAot.add("-XX:AOTCache=" + cacheDir.resolve("bare.aot"));
+            System.out.println("AOT caches trained: " + Files.size(cacheDir.resolve("kosh.aot")) / 1024 + " KiB (kosh), "
+                    + Files.size(cacheDir.resolve("bare.aot")) / 1024 + " KiB (bare)");
+        }
         List<Sample> kosh = new ArrayList<>(), bare = new ArrayList<>();
         for (int i = 0; i < rounds + 1; i++) {
             Path data = Files.createTempDirectory("kosh-bench");
             List<String> k = new ArrayList<>(List.of(java));
             k.addAll(jvm);
+            k.addAll(koshAot);
             k.addAll(List.of("-Dkosh.home=" + root, "-Dkosh.system.dir=" + dist.resolve("system"), "-cp", dist.resolve("lib") + "/*",
                     "dev.kosh.launcher.Main", "--data", data.toString(), "--http", "0", "--no-shell"));
             List<String> b = new ArrayList<>(List.of(java));
             b.addAll(jvm);
-            b.addAll(List.of("-cp", dist.resolve("lib") + "/*:" + root.resolve("it/target/test-classes"),
+            b.addAll(bareAot);
+            b.addAll(List.of("-cp", dist.resolve("lib") + "/*:" + bareJar(root),
                     BareEquinox.class.getName(), data.resolve("bare-osgi").toString(), dist.resolve("system").toString()));
             Sample ks = measure(k), bs = measure(b);
             if (i == 0) continue; // the first round warms the page cache for both
@@ -58,6 +73,42 @@ public final class BootBenchmark {
         report("wall ms (spawn → ready)", kosh, bare, Sample::wallMs);
         report("self ms (JVM start → ready)", kosh, bare, Sample::selfMs);
         report("RSS KiB after " + IDLE_MS + " ms idle", kosh, bare, Sample::rssKb);
+    }
+
+    private static Path bareJar;
+
+    /** BareEquinox in a jar of its own: an AOT cache accepts only jars on the class path. */
+    private static synchronized Path bareJar(Path root) throws IOException {
+        if (bareJar != null) return bareJar;
+        Path jar = Files.createTempFile("bare-equinox", ".jar");
+        String entry = BareEquinox.class.getName().replace('.', '/') + ".class";
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+            out.putNextEntry(new java.util.jar.JarEntry(entry));
+            out.write(Files.readAllBytes(root.resolve("it/target/test-classes").resolve(entry)));
+            out.closeEntry();
+        }
+        return bareJar = jar;
+    }
+
+    /** Boots one side with -XX:AOTCacheOutput, lets it idle a moment, and stops it so the cache is written. */
+    private static void train(String java, List<String> jvm, Path root, Path dist, Path cache, boolean kosh) throws Exception {
+        Path data = Files.createTempDirectory("kosh-bench-train");
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(jvm);
+        cmd.add("-XX:AOTCacheOutput=" + cache);
+        cmd.add("-Xlog:aot=error");
+        if (kosh) {
+            cmd.addAll(List.of("-Dkosh.home=" + root, "-Dkosh.system.dir=" + dist.resolve("system"), "-cp", dist.resolve("lib") + "/*",
+                    "dev.kosh.launcher.Main", "--data", data.toString(), "--http", "0", "--exec", "ps; dmesg -n 3; run dev.kosh.hello"));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            p.waitFor(120, TimeUnit.SECONDS);
+        } else {
+            cmd.addAll(List.of("-cp", dist.resolve("lib") + "/*:" + bareJar(root),
+                    BareEquinox.class.getName(), data.resolve("bare-osgi").toString(), dist.resolve("system").toString(), "--exit"));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            p.waitFor(120, TimeUnit.SECONDS);
+        }
+        if (!Files.exists(cache)) throw new IllegalStateException("no AOT cache written to " + cache);
     }
 
     private static void report(String what, List<Sample> kosh, List<Sample> bare, java.util.function.ToLongFunction<Sample> f) {
