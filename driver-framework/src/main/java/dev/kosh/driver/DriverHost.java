@@ -13,15 +13,19 @@ import dev.kosh.driver.api.KoshDriver;
 import dev.kosh.ipc.MpscChannel;
 
 /**
- * The program a driver process runs: initialises the driver, then serves requests from its
- * channel one at a time until the process is asked to stop, then cleans up. A driver that throws
- * from {@code handleRequest} faults: the request fails with {@code FAULT} and the process ends
- * (isolation; the driver issue adds the restart).
+ * The program a driver process runs: initialises the driver, then serves requests one at a time
+ * (first any replayed from a faulted predecessor, then the driver's channel) until the process is
+ * asked to stop, then cleans up. A fault — a throw from {@code handleRequest}, or no response —
+ * ends the process at once (isolation); the driver manager decides what happens to the request in
+ * flight and whether a new instance starts. The channel belongs to the manager, not to an
+ * instance: requests queued during a restart wait there for the next one.
  */
 final class DriverHost implements Program {
     /** A request waiting in the channel, with the future its caller waits on. */
     record Pending(DriverRequest request, CompletableFuture<DriverResponse> reply) {}
 
+    /** Exit code of a driver process that faulted. */
+    static final int EXIT_FAULT = 3;
     private static final Duration POLL = Duration.ofMillis(100);
 
     private final String name;
@@ -51,32 +55,31 @@ final class DriverHost implements Program {
         slot.ready(driver.getCapabilities());
         try {
             while (!ctx.terminationRequested()) {
-                Pending p = requests.receive(POLL);
+                Pending p = slot.nextReplay();
+                if (p == null) p = requests.receive(POLL);
                 if (p == null) continue;
+                slot.begin(p);
                 DriverResponse response;
                 try {
                     response = driver.handleRequest(p.request());
-                    if (response == null) response = DriverResponse.failed(DriverError.Code.FAULT, name + " returned no response");
                 } catch (RuntimeException e) {
-                    slot.faulted(e);
-                    p.reply().complete(DriverResponse.failed(DriverError.Code.FAULT, name + " faulted: " + e));
-                    return 3;
+                    slot.faulted(e.toString());
+                    return EXIT_FAULT; // the request stays in flight: the manager answers or replays it
                 }
-                slot.served();
+                if (response == null) {
+                    slot.faulted(name + " returned no response to '" + p.request().operation() + "'");
+                    return EXIT_FAULT;
+                }
+                slot.served(p);
                 p.reply().complete(response);
             }
         } finally {
-            failPending();
-            driver.cleanup();
+            try {
+                driver.cleanup();
+            } catch (RuntimeException e) {
+                slot.cleanupFailed(e);
+            }
         }
         return 0;
-    }
-
-    private void failPending() {
-        requests.close();
-        Pending p;
-        while ((p = requests.poll()) != null) {
-            p.reply().complete(DriverResponse.failed(DriverError.Code.UNAVAILABLE, name + " stopped"));
-        }
     }
 }

@@ -1,18 +1,25 @@
 package dev.kosh.driver;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.kosh.api.Errno;
+import dev.kosh.api.ExitStatus;
 import dev.kosh.api.Program;
 import dev.kosh.api.Signal;
 import dev.kosh.api.SysResult;
@@ -29,25 +36,50 @@ import dev.kosh.kernel.process.Priority;
 import dev.kosh.kernel.process.ProcessTable;
 
 /**
- * Runs drivers as processes and routes requests to them. Each driver has a slot (its name, its
- * request channel, its state); the slot outlives the driver's process, so a client's way to the
- * driver does not depend on which process serves it. Thread-safe: slots are in a concurrent map and
- * each slot's state is volatile, written by the driver's own process or by the table's exit hook.
+ * Runs drivers as processes, routes requests to them, and supervises them. Each driver has a
+ * slot (its name, its request channel, its state, its supervision); the slot outlives the
+ * driver's processes, so a client's way to the driver survives a restart: requests sent while a
+ * new instance starts wait in the channel.
+ *
+ * <p>Supervision: a driver that throws, answers nothing, hangs past its caller's deadline, or
+ * whose process dies is isolated (its process ends) and restarted within its restart intensity.
+ * The request in flight at the fault is replayed to the new instance if it is idempotent, and
+ * answered {@code RESTARTED} if not; every fault leaves a crash dump (journal and
+ * {@link #crashDump}).
+ *
+ * <p>Thread-safe: slots are in a concurrent map; a slot's state is volatile, written by its
+ * driver's process, the table's exit hook (which runs the restart), or {@link #stop}.
  */
 public final class DriverManager {
     /** Requests waiting for a driver, per driver. A full channel is reported as BUSY, never dropped. */
     static final int CHANNEL_CAPACITY = 1024;
     /** How often a waiting caller re-checks that its driver is still there. */
     private static final Duration POLL_STEP = Duration.ofMillis(50);
+    /** Driver processes are named {@code drv:NAME}. */
+    static final String PROCESS_PREFIX = "drv:";
+    /** Requests a crash dump remembers. */
+    private static final int LAST_REQUESTS = 8;
 
     private final ProcessTable table;
     private final Journal journal;
     private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
+    private volatile boolean shuttingDown;
 
     public DriverManager(ProcessTable table, Journal journal) {
         this.table = table;
         this.journal = journal;
+        table.onSpawn(this::processSpawned);
         table.onExit(this::processExited);
+    }
+
+    /**
+     * Ties a new driver process to its slot before its thread runs: a driver can fault and exit
+     * before {@code spawn} even returns, and its exit must find its slot.
+     */
+    private void processSpawned(KoshProcess p) {
+        if (!p.name().startsWith(PROCESS_PREFIX)) return;
+        Slot slot = slots.get(p.name().substring(PROCESS_PREFIX.length()));
+        if (slot != null && (slot.state == DriverState.STARTING || slot.state == DriverState.RESTARTING)) slot.process = p;
     }
 
     /** One driver's place in the manager. */
@@ -55,24 +87,39 @@ public final class DriverManager {
         final String name;
         final String bundle;
         final boolean essential;
+        final Set<String> capabilities;
+        final Supervision supervision;
         final MpscChannel<DriverHost.Pending> channel = new MpscChannel<>(CHANNEL_CAPACITY);
-        final CompletableFuture<DriverCapabilities> ready = new CompletableFuture<>();
+        /** Requests of a faulted instance to serve before the channel (idempotent ones only). */
+        final ConcurrentLinkedDeque<DriverHost.Pending> replay = new ConcurrentLinkedDeque<>();
+        volatile CompletableFuture<DriverCapabilities> ready = new CompletableFuture<>();
+        volatile DriverCapabilities capabilitiesOffered;
         final AtomicLong requests = new AtomicLong();
         final AtomicLong faults = new AtomicLong();
+        final AtomicInteger restarts = new AtomicInteger();
+        final Deque<Long> recentRestarts = new ArrayDeque<>(); // guarded by itself
+        final Deque<String> lastRequests = new ArrayDeque<>(); // guarded by itself
         volatile DriverState state = DriverState.STARTING;
         volatile KoshProcess process;
+        volatile DriverHost.Pending inFlight;
+        volatile long inFlightSince;
+        volatile String faultCause;
         volatile String lastError = "";
+        volatile CrashDump lastCrash;
         volatile boolean stopping;
         private final Journal journal;
 
-        Slot(String name, String bundle, boolean essential, Journal journal) {
+        Slot(String name, String bundle, boolean essential, Set<String> capabilities, Supervision supervision, Journal journal) {
             this.name = name;
             this.bundle = bundle;
             this.essential = essential;
+            this.capabilities = Set.copyOf(capabilities);
+            this.supervision = supervision;
             this.journal = journal;
         }
 
         void ready(DriverCapabilities caps) {
+            capabilitiesOffered = caps;
             state = DriverState.RUNNING;
             journal.info("driver " + name, "running: " + caps.deviceClass() + " " + caps.operations());
             ready.complete(caps);
@@ -85,70 +132,96 @@ public final class DriverManager {
             ready.complete(null);
         }
 
-        void served() {
+        DriverHost.Pending nextReplay() {
+            return replay.pollFirst();
+        }
+
+        void begin(DriverHost.Pending p) {
+            inFlightSince = System.nanoTime();
+            inFlight = p;
+            synchronized (lastRequests) {
+                lastRequests.addLast(p.request().operation() + "(" + p.request().payloadLength() + " B"
+                        + (p.request().idempotent() ? ", idempotent" : "") + ")");
+                if (lastRequests.size() > LAST_REQUESTS) lastRequests.removeFirst();
+            }
+        }
+
+        void served(DriverHost.Pending p) {
+            inFlight = null;
             requests.incrementAndGet();
         }
 
-        void faulted(RuntimeException e) {
+        /** Called by the driver's own thread just before its process ends on a fault. */
+        void faulted(String cause) {
             faults.incrementAndGet();
-            state = DriverState.FAILED;
-            lastError = "fault: " + e;
-            journal.error("driver " + name, "faulted in handleRequest: " + e + "; driver process isolated");
+            faultCause = cause;
+            lastError = "fault: " + cause;
+        }
+
+        void cleanupFailed(RuntimeException e) {
+            journal.warn("driver " + name, "cleanup threw " + e);
+        }
+
+        List<String> lastRequests() {
+            synchronized (lastRequests) {
+                return List.copyOf(lastRequests);
+            }
         }
 
         DriverInfo info() {
             KoshProcess p = process;
             return new DriverInfo(name, bundle, p == null || p.finished() ? 0 : p.pid(), state, requests.get(), faults.get(),
-                    essential, ready.getNow(null), lastError);
+                    restarts.get(), essential, capabilitiesOffered, lastError);
         }
     }
 
     /**
      * The program for a driver process: called by the program loader when it loads a bundle that
-     * declares a driver. Refused unless the manager is starting that driver, so a driver cannot be
-     * started around the manager (with {@code run}, say).
+     * declares a driver. Refused unless the manager is starting (or restarting) that driver, so a
+     * driver cannot be started around the manager (with {@code run}, say).
      */
     public SysResult<Program> hostFor(String driverName, KoshDriver driver) {
         Slot slot = slots.get(driverName);
-        if (slot == null || slot.state != DriverState.STARTING || slot.process != null) {
+        boolean expecting = slot != null && (slot.state == DriverState.STARTING || slot.state == DriverState.RESTARTING)
+                && (slot.process == null || slot.process.finished());
+        if (!expecting) {
             return SysResult.err(Errno.NO_CAPABILITY, "driver " + driverName + " is started by the driver manager (insdrv), not run directly");
         }
         return SysResult.ok(new DriverHost(driverName, driver, slot.channel, slot));
+    }
+
+    /** Starts a driver with the default supervision; see {@link #start(String, String, Set, boolean, Supervision, Duration)}. */
+    public SysResult<DriverInfo> start(String name, String bundle, Set<String> capabilities, boolean essential, Duration timeout)
+            throws InterruptedException {
+        return start(name, bundle, capabilities, essential, Supervision.DEFAULT, timeout);
     }
 
     /**
      * Starts the driver {@code name} from {@code bundle} as a driver process under init, and waits
      * up to {@code timeout} for its {@code init()}.
      */
-    public SysResult<DriverInfo> start(String name, String bundle, Set<String> capabilities, boolean essential, Duration timeout)
-            throws InterruptedException {
-        if (name == null || name.isBlank() || bundle == null || bundle.isBlank() || capabilities == null || timeout == null) {
-            return SysResult.err(Errno.INVALID_ARGUMENT, "a driver needs a name, a bundle, capabilities and a timeout");
+    public SysResult<DriverInfo> start(String name, String bundle, Set<String> capabilities, boolean essential,
+                                       Supervision supervision, Duration timeout) throws InterruptedException {
+        if (name == null || name.isBlank() || bundle == null || bundle.isBlank() || capabilities == null || timeout == null
+                || supervision == null) {
+            return SysResult.err(Errno.INVALID_ARGUMENT, "a driver needs a name, a bundle, capabilities, a supervision and a timeout");
         }
-        Slot slot = new Slot(name, bundle, essential, journal);
+        Slot slot = new Slot(name, bundle, essential, capabilities, supervision, journal);
         Slot existing = slots.putIfAbsent(name, slot);
         if (existing != null) {
-            if (existing.state == DriverState.STARTING || existing.state == DriverState.RUNNING) {
-                return SysResult.err(Errno.INVALID_ARGUMENT, "driver " + name + " is already " + existing.state.label());
+            DriverState s = existing.state;
+            if (s == DriverState.STARTING || s == DriverState.RUNNING || s == DriverState.RESTARTING) {
+                return SysResult.err(Errno.INVALID_ARGUMENT, "driver " + name + " is already " + s.label());
             }
             slots.replace(name, existing, slot);
         }
-        var request = new ProcessTable.SpawnRequest(bundle, List.of(), ProcessTable.INIT_PID, capabilities,
-                Priority.INTERACTIVE, "drv:" + name);
-        switch (table.spawn(request)) {
-            case SysResult.Ok<KoshProcess> ok -> slot.process = ok.value();
-            case SysResult.Err<KoshProcess> err -> {
-                slot.state = DriverState.FAILED;
-                slot.lastError = err.message();
-                journal.error("driver " + name, "cannot start: " + err.message());
-                return SysResult.err(err.errno(), err.message());
-            }
-        }
+        if (spawn(slot) instanceof SysResult.Err<KoshProcess> err) return SysResult.err(err.errno(), err.message());
         try {
             DriverCapabilities caps = slot.ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (caps == null) return SysResult.err(Errno.CLOSED, "driver " + name + " failed: " + slot.lastError);
         } catch (TimeoutException e) {
             slot.lastError = "init did not finish within " + timeout.toMillis() + " ms";
+            slot.stopping = true; // a driver that cannot start is not restarted
             table.signal(slot.process.pid(), Signal.KILL, "driver manager");
             slot.state = DriverState.FAILED;
             return SysResult.err(Errno.TIMEOUT, "driver " + name + ": " + slot.lastError);
@@ -156,6 +229,22 @@ public final class DriverManager {
             throw new IllegalStateException("ready futures never fail", e);
         }
         return SysResult.ok(slot.info());
+    }
+
+    private SysResult<KoshProcess> spawn(Slot slot) {
+        var request = new ProcessTable.SpawnRequest(slot.bundle, List.of(), ProcessTable.INIT_PID, slot.capabilities,
+                Priority.INTERACTIVE, PROCESS_PREFIX + slot.name);
+        SysResult<KoshProcess> r = table.spawn(request);
+        switch (r) {
+            case SysResult.Ok<KoshProcess> ok -> { } // slot.process was set by processSpawned
+            case SysResult.Err<KoshProcess> err -> {
+                slot.state = DriverState.FAILED;
+                slot.lastError = err.message();
+                journal.error("driver " + slot.name, "cannot start: " + err.message());
+                slot.ready.complete(null);
+            }
+        }
+        return r;
     }
 
     /** Stops a driver: TERM to its process (its cleanup runs), KILL if it does not end in time. */
@@ -170,40 +259,53 @@ public final class DriverManager {
             if (!p.finished()) table.signal(p.pid(), Signal.KILL, "driver manager");
         }
         slot.state = DriverState.STOPPED;
+        closeSlot(slot, DriverError.Code.UNAVAILABLE, "driver " + name + " stopped");
         slots.remove(name, slot);
         journal.info("driver " + name, "stopped");
         return SysResult.ok(slot.info());
     }
 
-    /** Sends a request to a driver and waits for its response. */
+    /** The system is halting: drivers that end from now on are not restarted. */
+    public void shutdown() {
+        shuttingDown = true;
+    }
+
+    /**
+     * Sends a request to a driver and waits for its response. A driver that holds the request
+     * past {@code timeout} is taken to hang: its process is killed and the driver restarted.
+     */
     public SysResult<DriverResponse> call(String name, DriverRequest request, Duration timeout) throws InterruptedException {
         if (request == null || timeout == null || timeout.isNegative()) {
             return SysResult.err(Errno.INVALID_ARGUMENT, "a call needs a request and a timeout");
         }
         Slot slot = slots.get(name);
         if (slot == null) return SysResult.err(Errno.INVALID_ARGUMENT, "no driver " + name);
-        if (slot.state != DriverState.RUNNING) {
-            return SysResult.ok(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + name + " is " + slot.state.label()));
+        DriverState state = slot.state;
+        if (state != DriverState.RUNNING && state != DriverState.RESTARTING) {
+            return SysResult.ok(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + name + " is " + state.label()));
         }
         CompletableFuture<DriverResponse> reply = new CompletableFuture<>();
-        SendStatus sent = slot.channel.trySend(new DriverHost.Pending(request, reply));
+        DriverHost.Pending pending = new DriverHost.Pending(request, reply);
+        SendStatus sent = slot.channel.trySend(pending);
         switch (sent) {
             case OK -> { }
             case FULL -> { return SysResult.ok(DriverResponse.failed(DriverError.Code.BUSY, "driver " + name + " has " + CHANNEL_CAPACITY + " requests waiting")); }
             case CLOSED, TIMEOUT -> { return SysResult.ok(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + name + " is stopping")); }
         }
-        // Wait in short steps: a request that slipped into the channel just as the driver's process
-        // ended is never answered, and its caller must hear UNAVAILABLE, not wait out its deadline.
+        // Wait in short steps: a request that slipped into the channel just as the driver ended for
+        // good is never answered, and its caller must hear UNAVAILABLE, not wait out its deadline.
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             long step = Math.min(POLL_STEP.toNanos(), deadline - System.nanoTime());
             try {
                 return SysResult.ok(reply.get(Math.max(0, step), TimeUnit.NANOSECONDS));
             } catch (TimeoutException e) {
-                if (slot.state != DriverState.RUNNING && slot.state != DriverState.STARTING) {
-                    return SysResult.ok(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + name + " is " + slot.state.label()));
+                DriverState now = slot.state;
+                if (now == DriverState.FAILED || now == DriverState.STOPPED) {
+                    return SysResult.ok(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + name + " is " + now.label()));
                 }
                 if (System.nanoTime() - deadline >= 0) {
+                    if (slot.inFlight == pending) hung(slot, timeout);
                     return SysResult.ok(DriverResponse.failed(DriverError.Code.TIMEOUT, "driver " + name + " did not answer within " + timeout.toMillis() + " ms"));
                 }
             } catch (ExecutionException e) {
@@ -212,23 +314,98 @@ public final class DriverManager {
         }
     }
 
+    /** A driver sat on a request past its caller's deadline: isolate it (the exit hook restarts it). */
+    private void hung(Slot slot, Duration timeout) {
+        KoshProcess p = slot.process;
+        if (p == null || p.finished()) return;
+        slot.faults.incrementAndGet();
+        slot.faultCause = "hung: no answer within " + timeout.toMillis() + " ms";
+        slot.lastError = "fault: " + slot.faultCause;
+        journal.error("driver " + slot.name, "hung in handleRequest for " + timeout.toMillis() + " ms; killing pid " + p.pid());
+        table.signal(p.pid(), Signal.KILL, "driver manager (hung driver)");
+    }
+
     private void processExited(KoshProcess p) {
         for (Slot slot : slots.values()) {
             if (slot.process != p) continue;
-            if (slot.stopping) {
-                slot.state = DriverState.STOPPED;
-            } else if (slot.state != DriverState.FAILED) {
-                slot.state = DriverState.FAILED;
-                slot.lastError = "process ended: " + p.exitFuture().join().reason();
-                journal.error("driver " + slot.name, "process " + p.pid() + " ended unexpectedly: " + slot.lastError);
+            ExitStatus status = p.exitFuture().join();
+            DriverHost.Pending orphan = slot.inFlight;
+            slot.inFlight = null;
+            if (slot.stopping || shuttingDown) {
+                if (slot.state != DriverState.FAILED) slot.state = DriverState.STOPPED;
+                if (orphan != null) orphan.reply().complete(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + slot.name + " stopped"));
+                closeSlot(slot, DriverError.Code.UNAVAILABLE, "driver " + slot.name + " stopped");
+                return;
             }
-            slot.ready.complete(null);
-            DriverHost.Pending pending;
-            slot.channel.close();
-            while ((pending = slot.channel.poll()) != null) {
-                pending.reply().complete(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + slot.name + " ended"));
+            if (slot.state == DriverState.FAILED && slot.ready.getNow(null) == null && slot.ready.isDone()) {
+                closeSlot(slot, DriverError.Code.UNAVAILABLE, "driver " + slot.name + " failed: " + slot.lastError);
+                return; // init failed: nothing to restart
+            }
+            String cause = slot.faultCause != null ? slot.faultCause : "process ended: " + status.reason();
+            slot.faultCause = null;
+            if (status.code() != DriverHost.EXIT_FAULT && !cause.startsWith("hung")) {
+                slot.faults.incrementAndGet();
+                slot.lastError = cause;
+            }
+            CrashDump dump = new CrashDump(slot.name, p.pid(), Instant.now(), cause,
+                    orphan == null ? "none" : orphan.request().operation() + (orphan.request().idempotent() ? " (idempotent)" : ""),
+                    slot.lastRequests(), slot.requests.get(), slot.restarts.get());
+            slot.lastCrash = dump;
+            journal.error("driver " + slot.name, "pid " + p.pid() + " faulted (" + cause + "); " + dump.line());
+            if (withinIntensity(slot)) {
+                restart(slot, orphan, cause);
+            } else {
+                journal.error("driver " + slot.name, "restarted " + slot.supervision.maxRestarts() + " times within "
+                        + slot.supervision.window().toSeconds() + " s; marked failed");
+                slot.state = DriverState.FAILED;
+                if (orphan != null) orphan.reply().complete(DriverResponse.failed(DriverError.Code.FAULT, "driver " + slot.name + " faulted: " + cause));
+                closeSlot(slot, DriverError.Code.UNAVAILABLE, "driver " + slot.name + " failed: " + cause);
+            }
+            return;
+        }
+    }
+
+    private static boolean withinIntensity(Slot slot) {
+        long now = System.nanoTime();
+        synchronized (slot.recentRestarts) {
+            while (!slot.recentRestarts.isEmpty() && now - slot.recentRestarts.peekFirst() > slot.supervision.window().toNanos()) {
+                slot.recentRestarts.removeFirst();
+            }
+            if (slot.recentRestarts.size() >= slot.supervision.maxRestarts()) return false;
+            slot.recentRestarts.addLast(now);
+            return true;
+        }
+    }
+
+    /** Starts a new instance on the same channel; the request in flight is replayed or answered RESTARTED. */
+    private void restart(Slot slot, DriverHost.Pending orphan, String cause) {
+        slot.state = DriverState.RESTARTING;
+        slot.ready = new CompletableFuture<>();
+        if (orphan != null) {
+            if (orphan.request().idempotent()) {
+                slot.replay.addFirst(orphan);
+            } else {
+                orphan.reply().complete(DriverResponse.failed(DriverError.Code.RESTARTED, "driver " + slot.name
+                        + " was restarted after a fault (" + cause + "); the request was not replayed because it is not idempotent"));
             }
         }
+        int n = slot.restarts.incrementAndGet();
+        if (spawn(slot) instanceof SysResult.Ok<KoshProcess> ok) {
+            journal.warn("driver " + slot.name, "restarted as pid " + ok.value().pid() + " (restart " + n + ", at most "
+                    + slot.supervision.maxRestarts() + " in " + slot.supervision.window().toSeconds() + " s)"
+                    + (orphan != null && orphan.request().idempotent() ? "; replaying the request in flight" : ""));
+        } else {
+            closeSlot(slot, DriverError.Code.UNAVAILABLE, "driver " + slot.name + " could not be restarted: " + slot.lastError);
+        }
+    }
+
+    /** Closes the slot's channel and answers everything still waiting in it. */
+    private static void closeSlot(Slot slot, DriverError.Code code, String why) {
+        slot.channel.close();
+        slot.ready.complete(null);
+        DriverHost.Pending p;
+        while ((p = slot.replay.pollFirst()) != null) p.reply().complete(DriverResponse.failed(code, why));
+        while ((p = slot.channel.poll()) != null) p.reply().complete(DriverResponse.failed(code, why));
     }
 
     public List<DriverInfo> list() {
@@ -236,6 +413,12 @@ public final class DriverManager {
         for (Slot s : slots.values()) out.add(s.info());
         out.sort(Comparator.comparing(DriverInfo::name));
         return out;
+    }
+
+    /** The last crash dump of a driver, if it ever faulted. */
+    public Optional<CrashDump> crashDump(String name) {
+        Slot s = slots.get(name);
+        return s == null ? Optional.empty() : Optional.ofNullable(s.lastCrash);
     }
 
     /** True when a driver of that name is running (services may start after it). */

@@ -1,6 +1,7 @@
 package dev.kosh.driver;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -125,6 +126,123 @@ class DriverManagerTest {
         return manager.start(name, "dev.kosh.driver." + name, Set.of("log"), false, TIMEOUT);
     }
 
+    private SysResult<DriverInfo> startUnsupervised(String name) throws InterruptedException {
+        return manager.start(name, "dev.kosh.driver." + name, Set.of("log"), false, Supervision.NONE, TIMEOUT);
+    }
+
+    // ---- supervision ---------------------------------------------------------------------------
+
+    @Test
+    void aFaultingDriverIsRestartedItsCallerHearsRestartedAndTheNewInstanceServes() throws Exception {
+        install("fragile", EchoDriver::new);
+        int firstPid = start("fragile").orThrow().pid();
+        manager.call("fragile", DriverRequest.of("echo", new byte[] {1}), TIMEOUT).orThrow();
+        long t0 = System.nanoTime();
+        DriverResponse r = manager.call("fragile", DriverRequest.of("throw", null), TIMEOUT).orThrow();
+        DriverError error = assertInstanceOf(DriverResponse.Failed.class, r).error();
+        assertEquals(DriverError.Code.RESTARTED, error.code(), "a non-idempotent request is not replayed blindly");
+        assertTrue(error.message().contains("device on fire"), error.message());
+        DriverResponse after = manager.call("fragile", DriverRequest.of("echo", new byte[] {7}), TIMEOUT).orThrow();
+        long micros = (System.nanoTime() - t0) / 1000;
+        System.out.println("driver fault → new instance answered in " + micros + " µs");
+        assertArrayEquals(new byte[] {7}, assertInstanceOf(DriverResponse.Ok.class, after).payload());
+        DriverInfo info = info("fragile");
+        assertEquals(DriverState.RUNNING, info.state());
+        assertEquals(1, info.restarts());
+        assertEquals(1, info.faults());
+        assertTrue(info.pid() != firstPid && info.pid() > 0, "a new process serves");
+        CrashDump dump = manager.crashDump("fragile").orElseThrow();
+        assertEquals(firstPid, dump.pid());
+        assertTrue(dump.cause().contains("device on fire"), dump.cause());
+        assertEquals("throw", dump.inFlight());
+        assertTrue(dump.lastRequests().get(0).startsWith("echo(1 B"), dump.lastRequests().toString());
+        assertTrue(journal.stream().anyMatch(l -> l.startsWith("ERROR driver fragile: pid " + firstPid + " faulted") && l.contains("crash dump")), journal.toString());
+        assertTrue(journal.stream().anyMatch(l -> l.startsWith("WARN driver fragile: restarted as pid")), journal.toString());
+    }
+
+    @Test
+    void anIdempotentRequestInFlightAtAFaultIsReplayedToTheNewInstance() throws Exception {
+        AtomicInteger instances = new AtomicInteger();
+        install("flaky", () -> {
+            boolean first = instances.incrementAndGet() == 1;
+            return new EchoDriver() {
+                @Override
+                public DriverResponse handleRequest(DriverRequest request) {
+                    if (first && request.operation().equals("read")) throw new IllegalStateException("bus glitch");
+                    return DriverResponse.ok(("read by instance " + instances.get()).getBytes());
+                }
+            };
+        });
+        start("flaky").orThrow();
+        DriverResponse r = manager.call("flaky", new DriverRequest("read", null, true), TIMEOUT).orThrow();
+        assertEquals("read by instance 2", new String(assertInstanceOf(DriverResponse.Ok.class, r).payload()));
+        assertEquals(1, info("flaky").restarts());
+    }
+
+    @Test
+    void pastItsRestartIntensityADriverIsMarkedFailed() throws Exception {
+        install("fragile", EchoDriver::new);
+        manager.start("fragile", "dev.kosh.driver.fragile", Set.of("log"), false, new Supervision(2, Duration.ofSeconds(60)), TIMEOUT).orThrow();
+        for (int i = 0; i < 2; i++) {
+            assertEquals(DriverError.Code.RESTARTED, assertInstanceOf(DriverResponse.Failed.class,
+                    manager.call("fragile", DriverRequest.of("throw", null), TIMEOUT).orThrow()).error().code());
+            await("restarted", () -> info("fragile").state() == DriverState.RUNNING);
+        }
+        DriverResponse third = manager.call("fragile", DriverRequest.of("throw", null), TIMEOUT).orThrow();
+        assertEquals(DriverError.Code.FAULT, assertInstanceOf(DriverResponse.Failed.class, third).error().code(), journal.toString());
+        assertEquals(DriverState.FAILED, info("fragile").state());
+        assertEquals(2, info("fragile").restarts());
+        assertTrue(journal.stream().anyMatch(l -> l.contains("restarted 2 times within 60 s; marked failed")), journal.toString());
+    }
+
+    @Test
+    void aDriverThatHangsPastItsCallersDeadlineIsKilledAndRestarted() throws Exception {
+        install("sleepy", () -> new EchoDriver() {
+            @Override
+            public DriverResponse handleRequest(DriverRequest request) {
+                if (request.operation().equals("hang")) LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(30));
+                return super.handleRequest(request);
+            }
+        });
+        int firstPid = start("sleepy").orThrow().pid();
+        DriverResponse r = manager.call("sleepy", DriverRequest.of("hang", null), Duration.ofMillis(200)).orThrow();
+        assertEquals(DriverError.Code.TIMEOUT, assertInstanceOf(DriverResponse.Failed.class, r).error().code());
+        await("restarted", () -> info("sleepy").state() == DriverState.RUNNING && info("sleepy").pid() != firstPid);
+        assertInstanceOf(DriverResponse.Ok.class, manager.call("sleepy", DriverRequest.of("echo", null), TIMEOUT).orThrow());
+        assertTrue(manager.crashDump("sleepy").orElseThrow().cause().startsWith("hung"), manager.crashDump("sleepy").toString());
+    }
+
+    @Test
+    void noAcknowledgedRequestIsLostAcrossARestart() throws Exception {
+        install("fragile", EchoDriver::new);
+        start("fragile").orThrow();
+        int callers = 4, perCaller = 50;
+        List<Thread> threads = new java.util.ArrayList<>();
+        AtomicInteger answered = new AtomicInteger(), wrong = new AtomicInteger();
+        for (int c = 0; c < callers; c++) {
+            int id = c;
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < perCaller; i++) {
+                    byte[] payload = {(byte) id, (byte) i};
+                    try {
+                        DriverResponse r = manager.call("fragile", new DriverRequest("echo", payload, true), TIMEOUT).orThrow();
+                        if (r instanceof DriverResponse.Ok ok && java.util.Arrays.equals(ok.payload(), payload)) answered.incrementAndGet();
+                        else wrong.incrementAndGet();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }));
+        }
+        for (int f = 0; f < 3; f++) {
+            manager.call("fragile", DriverRequest.of("throw", null), TIMEOUT).orThrow();
+        }
+        for (Thread t : threads) t.join(TimeUnit.SECONDS.toMillis(20));
+        assertEquals(0, wrong.get(), "every echo was answered with its own payload");
+        assertEquals(callers * perCaller, answered.get());
+        assertEquals(3, info("fragile").restarts());
+    }
+
     private static void await(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (!condition.getAsBoolean()) {
@@ -163,9 +281,9 @@ class DriverManagerTest {
     }
 
     @Test
-    void aDriverReturningNoResponseAnswersFault() throws Exception {
+    void aDriverReturningNoResponseAnswersFaultWhenNotSupervised() throws Exception {
         install("echo", EchoDriver::new);
-        start("echo").orThrow();
+        startUnsupervised("echo").orThrow();
         DriverResponse r = manager.call("echo", DriverRequest.of("null", null), TIMEOUT).orThrow();
         assertEquals(DriverError.Code.FAULT, assertInstanceOf(DriverResponse.Failed.class, r).error().code());
     }
@@ -201,10 +319,10 @@ class DriverManagerTest {
     }
 
     @Test
-    void aDriverThatThrowsInHandleRequestAnswersFaultAndIsMarkedFailed() throws Exception {
+    void anUnsupervisedDriverThatThrowsInHandleRequestAnswersFaultAndIsMarkedFailed() throws Exception {
         EchoDriver driver = new EchoDriver();
         install("fragile", () -> driver);
-        KoshProcess p = table.get(start("fragile").orThrow().pid()).orElseThrow();
+        KoshProcess p = table.get(startUnsupervised("fragile").orThrow().pid()).orElseThrow();
         DriverResponse r = manager.call("fragile", DriverRequest.of("throw", null), TIMEOUT).orThrow();
         DriverError error = assertInstanceOf(DriverResponse.Failed.class, r).error();
         assertEquals(DriverError.Code.FAULT, error.code());
@@ -328,9 +446,9 @@ class DriverManagerTest {
     }
 
     @Test
-    void aDriverProcessKilledFromOutsideIsMarkedFailed() throws Exception {
+    void anUnsupervisedDriverProcessKilledFromOutsideIsMarkedFailed() throws Exception {
         install("echo", EchoDriver::new);
-        KoshProcess p = table.get(start("echo").orThrow().pid()).orElseThrow();
+        KoshProcess p = table.get(startUnsupervised("echo").orThrow().pid()).orElseThrow();
         table.signal(p.pid(), dev.kosh.api.Signal.KILL, "test");
         await("failed", () -> info("echo").state() == DriverState.FAILED);
         assertTrue(info("echo").lastError().contains("killed by KILL"), info("echo").lastError());

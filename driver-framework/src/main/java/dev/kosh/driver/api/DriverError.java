@@ -16,7 +16,12 @@ public record DriverError(Code code, String message) {
         /** The driver is not running (stopped, failed or being restarted). */
         UNAVAILABLE,
         /** The driver faulted while serving the request. */
-        FAULT
+        FAULT,
+        /**
+         * The driver was restarted while the request was in flight, and the request was not
+         * replayed because it is not idempotent: it may or may not have taken effect.
+         */
+        RESTARTED
     }
 
     public DriverError {
