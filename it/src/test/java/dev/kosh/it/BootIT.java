@@ -26,8 +26,8 @@ class BootIT {
             assertTrue(out.matches("(?s).*\\[  OK  ] " + phase + " +[0-9.]+ ms.*"), "phase " + phase + " reported OK:\n" + out);
         }
         assertTrue(out.matches("(?s).*kosh: ready in \\d+ ms.*"), out);
-        assertTrue(out.matches("(?s).*\\n +1 +0 init +Blocked\\(wait\\).*"), "init is pid 1:\n" + out);
-        assertTrue(out.matches("(?s).*\\n +\\d+ +1 heartbeat +Blocked\\(sleep\\) +background.*"), "heartbeat service runs under init:\n" + out);
+        assertTrue(out.matches("(?s).*\\n +1 +0 init +kernel +Blocked\\(wait\\).*"), "init is pid 1:\n" + out);
+        assertTrue(out.matches("(?s).*\\n +\\d+ +1 heartbeat +user +Blocked\\(sleep\\) +background.*"), "heartbeat service runs under init:\n" + out);
         assertTrue(out.contains("drv:null"), out);
         assertTrue(out.matches("(?s).*greeter +exited .*exited with 0.*"), "the one-shot service ran and exited 0:\n" + out);
         assertTrue(out.matches("(?s).*null +dev.kosh.driver.null +\\d+ running.*"), out);

@@ -5,7 +5,14 @@ import java.util.Optional;
 
 /** Signals the kernel delivers to processes, with their Unix numbers. */
 public enum Signal {
-    HUP(1), INT(2), KILL(9), TERM(15), CHLD(17), CONT(18), STOP(19);
+    HUP(1), INT(2), KILL(9), TERM(15), CHLD(17), CONT(18), STOP(19),
+    /**
+     * A quota's soft limit was passed (threads or allocation; docs/isolation.md). It does not end
+     * the process: it tells it to shed load before the hard limit, where the kernel kills it. The
+     * number is Unix's {@code SIGXCPU}, its resource-limit signal. Seen through a notification bound
+     * with {@link Ipc#bindSignals}.
+     */
+    QUOTA(24);
 
     private final int number;
 

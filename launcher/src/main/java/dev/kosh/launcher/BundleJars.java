@@ -51,8 +51,16 @@ final class BundleJars {
         }
     }
 
-    /** Installs the jar under {@code location}, or updates the bundle already there; then starts it (resolving it). */
+    /**
+     * Installs the jar under {@code location}, or updates the bundle already there; then starts it
+     * (resolving it). A driver jar must first pass the framework's signature policy.
+     */
     static Bundle installOrUpdate(KoshFramework framework, String location, Path jar) throws Refused, InterruptedException {
+        try {
+            framework.signatures().check(jar);
+        } catch (Signatures.Unsigned u) {
+            throw new Refused(u.getMessage());
+        }
         Bundle existing = framework.context().getBundle(location);
         Bundle bundle;
         try (InputStream in = Files.newInputStream(jar)) {

@@ -51,7 +51,7 @@ final class BundlePrograms implements ProgramLoader {
                 return SysResult.err(Errno.NO_SUCH_PROGRAM, name + " cannot start: " + framework.explain(bundle, e));
             }
         }
-        return SysResult.ok(new BundleImage(bundle, origin(bundle), main, driverClass, drivers));
+        return SysResult.ok(new BundleImage(bundle, origin(bundle), framework.spaces().spaceOf(bundle).label(), main, driverClass, drivers));
     }
 
     static Set<String> declaredCapabilities(Bundle bundle) {
@@ -68,9 +68,9 @@ final class BundlePrograms implements ProgramLoader {
     /**
      * One bundle's program. Holds the bundle, not its classes: classes are loaded per process.
      * {@code origin} is fixed when the image is made: a process keeps saying which revision it
-     * started from even after the bundle is updated under it.
+     * started from even after the bundle is updated under it; so is its {@code space}.
      */
-    private record BundleImage(Bundle bundle, String origin, String mainClass, String driverClass, DriverManager drivers) implements ProgramImage {
+    private record BundleImage(Bundle bundle, String origin, String space, String mainClass, String driverClass, DriverManager drivers) implements ProgramImage {
         @Override
         public String name() {
             return bundle.getSymbolicName();

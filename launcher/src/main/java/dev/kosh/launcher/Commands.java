@@ -8,14 +8,18 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.osgi.framework.Bundle;
 
+import dev.kosh.api.CapabilityInfo;
+import dev.kosh.api.Errno;
 import dev.kosh.api.ExitStatus;
 import dev.kosh.api.Signal;
 import dev.kosh.api.SysResult;
 import dev.kosh.driver.DriverInfo;
+import dev.kosh.ipc.IpcKernel;
 import dev.kosh.driver.api.DriverRequest;
 import dev.kosh.driver.api.DriverResponse;
 import dev.kosh.kernel.init.ServiceStatus;
@@ -45,9 +49,12 @@ final class Commands {
         shell.register("lsdrv", "lsdrv", "list drivers: name, bundle, pid, state, requests served", a -> lsdrv(a));
         shell.register("insdrv", "insdrv JAR", "install a driver bundle and start its driver", this::insdrv);
         shell.register("rmdrv", "rmdrv NAME", "stop a driver (and uninstall it if insdrv installed it)", this::rmdrv);
+        shell.register("crashdump", "crashdump NAME", "the last crash dump of a driver (cause, request in flight, last requests)", this::crashdump);
         shell.register("drvcall", "drvcall NAME OP [TEXT]", "send a request to a driver and print the answer", this::drvcall);
         shell.register("dmesg", "dmesg [-b N] [-n LINES]", "show the kernel journal (of the boot N boots ago)", this::dmesg);
         shell.register("meminfo", "meminfo", "physical memory: frames free per order", a -> meminfo(a));
+        shell.register("caps", "caps PID", "a process's capability table: handle, object, rights, badge, derived-from; its grants", this::caps);
+        shell.register("ipcstat", "ipcstat", "IPC: calls and errors, registered services, live endpoints, channels, notifications, shared memory", a -> ipcstat(a));
         shell.register("uptime", "uptime", "time since boot, boot number, process count", a -> uptime(a));
         shell.register("shutdown", "shutdown", "stop every process and halt", a -> shutdown(a));
     }
@@ -58,9 +65,9 @@ final class Commands {
 
     private void ps(List<String> args) {
         noArgs("ps", args);
-        out.printf("%5s %5s %-18s %-18s %-11s %9s %4s  %s%n", "PID", "PPID", "NAME", "STATE", "PRIORITY", "CPU", "THR", "BUNDLE");
+        out.printf("%5s %5s %-18s %-6s %-18s %-11s %9s %4s  %s%n", "PID", "PPID", "NAME", "SPACE", "STATE", "PRIORITY", "CPU", "THR", "BUNDLE");
         for (ProcessInfo p : kernel.processes().snapshot()) {
-            out.printf("%5d %5d %-18s %-18s %-11s %9s %4d  %s%n", p.pid(), p.ppid(), p.name(), p.state().label(),
+            out.printf("%5d %5d %-18s %-6s %-18s %-11s %9s %4d  %s%n", p.pid(), p.ppid(), p.name(), p.space(), p.state().label(),
                     p.priority().label(), formatCpu(p.cpuTime()), p.threads(), p.origin());
         }
     }
@@ -139,11 +146,11 @@ final class Commands {
 
     private void lsdrv(List<String> args) {
         noArgs("lsdrv", args);
-        out.printf("%-12s %-24s %5s %-9s %9s %6s  %s%n", "DRIVER", "BUNDLE", "PID", "STATE", "REQUESTS", "FAULTS", "CLASS/ERROR");
+        out.printf("%-12s %-24s %5s %-10s %9s %6s %8s  %s%n", "DRIVER", "BUNDLE", "PID", "STATE", "REQUESTS", "FAULTS", "RESTARTS", "CLASS/ERROR");
         for (DriverInfo d : kernel.drivers().list()) {
             String detail = d.capabilities() != null ? d.capabilities().deviceClass() + " " + d.capabilities().operations().stream().sorted().toList() : d.lastError();
-            out.printf("%-12s %-24s %5s %-9s %9d %6d  %s%n", d.name(), d.bundle(), d.pid() == 0 ? "-" : Integer.toString(d.pid()),
-                    d.state().label(), d.requests(), d.faults(), detail);
+            out.printf("%-12s %-24s %5s %-10s %9d %6d %8d  %s%n", d.name(), d.bundle(), d.pid() == 0 ? "-" : Integer.toString(d.pid()),
+                    d.state().label(), d.requests(), d.faults(), d.restarts(), detail);
         }
     }
 
@@ -175,6 +182,13 @@ final class Commands {
         Optional<Bundle> b = kernel.framework().bundle(info.bundle());
         if (b.isPresent() && b.get().getLocation().startsWith("kosh-insdrv:")) BundleJars.uninstallQuietly(kernel.framework(), b.get());
         out.println("driver " + name + " stopped");
+    }
+
+    private void crashdump(List<String> args) {
+        if (args.size() != 1) throw new Shell.CommandFailed("usage: crashdump NAME");
+        String name = args.getFirst();
+        if (kernel.drivers().list().stream().noneMatch(d -> d.name().equals(name))) throw new Shell.CommandFailed("no driver " + name);
+        out.println(kernel.drivers().crashDump(name).map(dev.kosh.driver.CrashDump::format).orElse("driver " + name + " has not crashed"));
     }
 
     private void drvcall(List<String> args) throws Exception {
@@ -228,6 +242,41 @@ final class Commands {
         Instant first = entries.getFirst().time();
         out.println("-- boot " + boot + " --");
         for (JournalEntry e : entries) out.println(e.format(first));
+    }
+
+    private void caps(List<String> args) {
+        if (args.size() != 1) throw new Shell.CommandFailed("usage: caps PID");
+        int pid = parsePid(args.getFirst());
+        List<CapabilityInfo> table = switch (kernel.processes().capabilities(pid)) {
+            case SysResult.Ok<List<CapabilityInfo>> ok -> ok.value();
+            case SysResult.Err<List<CapabilityInfo>> err -> throw new Shell.CommandFailed(err.message());
+        };
+        out.printf("%6s %-13s %-34s %-9s %8s %6s%n", "HANDLE", "TYPE", "OBJECT", "RIGHTS", "BADGE", "FROM");
+        for (CapabilityInfo c : table) {
+            out.printf("%6d %-13s %-34s %-9s %8s %6s%n", c.handle(), c.type().name().toLowerCase(java.util.Locale.ROOT),
+                    "#" + c.objectId() + " " + c.object(), c.rights(), c.badge() == 0 ? "-" : Long.toString(c.badge()),
+                    c.derivedFrom() == 0 ? "-" : Integer.toString(c.derivedFrom()));
+        }
+        // Named grants (console, spawn, service:NAME...) are capabilities decided at spawn, not objects yet.
+        String grants = kernel.processes().get(pid).map(p -> p.capabilities().toString()).orElse("");
+        out.println(table.size() + " capabilit" + (table.size() == 1 ? "y" : "ies") + "; grants: " + (grants.isEmpty() ? "none" : grants));
+    }
+
+    private void ipcstat(List<String> args) {
+        noArgs("ipcstat", args);
+        IpcKernel ipc = kernel.ipc();
+        if (ipc == null) throw new Shell.CommandFailed("the IPC kernel is not installed");
+        List<String> errors = new ArrayList<>();
+        for (Errno e : Errno.values()) if (ipc.failures(e) > 0) errors.add(e.name() + " " + ipc.failures(e));
+        out.println("calls " + ipc.calls() + ", failed system calls: " + (errors.isEmpty() ? "none" : String.join(", ", errors)));
+        Map<String, Integer> services = ipc.directory().registrations();
+        out.println("services: " + (services.isEmpty() ? "none" : services.entrySet().stream()
+                .map(e -> e.getKey() + " (pid " + e.getValue() + ")").collect(java.util.stream.Collectors.joining(", "))));
+        out.printf("%6s %-12s %4s %11s %10s  %s%n", "ID", "TYPE", "CAPS", "DEPTH/CAP", "MESSAGES", "OBJECT");
+        for (IpcKernel.ObjectStat s : ipc.stats()) {
+            out.printf("%6d %-12s %4d %11s %10d  %s%n", s.id(), s.type(), s.capabilities(),
+                    s.capacity() == 0 ? "-" : s.depth() + "/" + s.capacity(), s.messages(), s.description());
+        }
     }
 
     private void meminfo(List<String> args) {

@@ -134,6 +134,7 @@ final class HttpEndpoint implements AutoCloseable {
             m.put("state", d.state().label());
             m.put("requests", d.requests());
             m.put("faults", d.faults());
+            m.put("restarts", d.restarts());
             list.add(m);
         }
         return list;

@@ -24,6 +24,7 @@ import dev.kosh.kernel.journal.BootJournal;
 import dev.kosh.kernel.journal.Journal;
 import dev.kosh.kernel.metrics.KernelMetrics;
 import dev.kosh.kernel.process.KoshProcess;
+import dev.kosh.kernel.process.ProcessLimits;
 import dev.kosh.kernel.process.ProcessTable;
 import dev.kosh.hal.CpuInfo;
 import dev.kosh.hal.HalResult;
@@ -34,6 +35,7 @@ import dev.kosh.ipc.IpcKernel;
 import dev.kosh.ipc.IpcMetrics;
 import dev.kosh.memory.MemoryMetrics;
 import dev.kosh.memory.PhysicalMemory;
+import dev.kosh.scheduler.AllocationWatchdog;
 import dev.kosh.scheduler.KernelThreads;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -61,10 +63,12 @@ final class Kernel implements AutoCloseable {
     private final long opening;
     private KoshFramework framework;
     private Weaving weaving;
+    private ServiceHooks serviceHooks;
     private PhysicalMemory memory;
     private volatile MemoryMetrics memoryMetrics;
     private final CompletableFuture<PlatformProbe> platformProbe;
     private KernelThreads threads;
+    private AllocationWatchdog watchdog;
     private ProcessTable table;
     private ConsoleAgent console;
     private IpcKernel ipc;
@@ -137,6 +141,8 @@ final class Kernel implements AutoCloseable {
     private String startFramework() throws Exception {
         weaving = new Weaving(journal);
         framework = KoshFramework.start(dataDir.resolve("osgi"), new Spaces(config, journal), weaving);
+        framework.requireSignatures(signaturePolicy());
+        serviceHooks = ServiceHooks.register(framework.context()); // before the first bundle is installed
         List<Bundle> installed = new ArrayList<>();
         List<String> problems = framework.installSystemBundles(systemDir, installed);
         for (String p : problems) journal.warn("framework", p);
@@ -144,6 +150,20 @@ final class Kernel implements AutoCloseable {
         boolean scr = framework.bundle("org.apache.felix.scr").map(b -> b.getState() == Bundle.ACTIVE).orElse(false);
         if (!scr) throw new IllegalStateException("Felix SCR is not active" + (problems.isEmpty() ? "" : ": " + problems));
         return framework.version() + ", " + active + "/" + installed.size() + " system bundles active, SCR up";
+    }
+
+    /**
+     * {@code driver.signatures} and {@code trust-store}: a relative trust store is found next to
+     * the configuration file. A required policy whose store cannot be read stops the boot.
+     */
+    private Signatures signaturePolicy() throws java.io.IOException {
+        if (!config.driverSignaturesRequired()) return Signatures.OFF;
+        Path store = Path.of(config.trustStore());
+        Path configFile = Path.of(config.source());
+        if (!store.isAbsolute() && Files.isRegularFile(configFile)) store = configFile.toAbsolutePath().getParent().resolve(store);
+        Signatures s = Signatures.required(store, null);
+        journal.info("framework", "driver bundles must be signed by one of " + s.signers() + " (trust store " + store + ")");
+        return s;
     }
 
     /** What the platform probe found: the host's memory map, or why there is none. */
@@ -182,9 +202,26 @@ final class Kernel implements AutoCloseable {
         table = new ProcessTable(threads, name -> programs.find(name), journal,
                 (pid, text) -> console.write(pid, text), config.stopTimeout());
         metrics.bindProcesses(table);
+        serviceHooks.attach(table);
         table.installSandbox();
+        table.useLimits(this::limitsFor);
         table.createInit(Init.INIT_CAPABILITIES);
-        return "process table up, cpu accounting " + (threads.cpuTimeSupported() ? "on" : "unavailable");
+        watchdog = new AllocationWatchdog(table, threads, AllocationWatchdog.DEFAULT_PERIOD);
+        boolean counting = watchdog.start();
+        return "process table up, cpu accounting " + (threads.cpuTimeSupported() ? "on" : "unavailable")
+                + ", allocation watchdog " + (counting ? "every " + watchdog.period().toMillis() + " ms" : "unavailable");
+    }
+
+    /**
+     * A new process's quotas: its service's or driver's section of the configuration (init names
+     * a service's process after the service, the driver manager a driver's {@code drv:NAME}), else
+     * the {@code [kernel]} defaults (deployed and {@code run} programs, children).
+     */
+    private ProcessLimits limitsFor(ProcessTable.SpawnRequest request) {
+        String name = request.displayName();
+        if (name == null || request.parentPid() != ProcessTable.INIT_PID) return config.limits();
+        if (name.startsWith("drv:")) return config.limitsForDriver(name.substring(4));
+        return config.service(name).filter(s -> s.program().equals(request.program())).map(s -> s.limits()).orElse(config.limits());
     }
 
     private String startIpc() {
@@ -262,6 +299,10 @@ final class Kernel implements AutoCloseable {
 
     ProcessTable processes() {
         return table;
+    }
+
+    AllocationWatchdog watchdog() {
+        return watchdog;
     }
 
     IpcKernel ipc() {
@@ -344,12 +385,14 @@ final class Kernel implements AutoCloseable {
             step("deploy", () -> { if (deploy != null) deploy.close(); });
             step("http", () -> { if (http != null) http.close(); });
             step("init", () -> {
+                if (drivers != null) drivers.shutdown(); // drivers ending from now on are not restarted
                 if (init != null) {
                     init.shutdown();
                     init.close();
                 }
             });
             step("processes", () -> {
+                if (watchdog != null) watchdog.close();
                 if (table != null) {
                     table.terminateAll(config.stopTimeout());
                     table.close();

@@ -43,6 +43,8 @@ final class KoshFramework implements AutoCloseable {
 
     private final Framework framework;
     private final Spaces spaces;
+    /** Checked before any driver jar is installed (set once at boot, before the system bundles). */
+    private volatile Signatures signatures = Signatures.OFF;
 
     private KoshFramework(Framework framework, Spaces spaces) {
         this.framework = framework;
@@ -87,6 +89,12 @@ final class KoshFramework implements AutoCloseable {
         }
         jars.sort(Comparator.naturalOrder());
         for (Path jar : jars) {
+            try {
+                signatures.check(jar);
+            } catch (Signatures.Unsigned u) {
+                problems.add(jar.getFileName() + ": refused: " + u.getMessage());
+                continue;
+            }
             try (InputStream in = Files.newInputStream(jar)) {
                 installed.add(context().installBundle(SYSTEM_LOCATION + jar.getFileName(), in));
             } catch (BundleException e) {
@@ -105,6 +113,15 @@ final class KoshFramework implements AutoCloseable {
 
     Spaces spaces() {
         return spaces;
+    }
+
+    /** Makes driver jars pass {@code policy} before they are installed (the system bundles, insdrv, deploy). */
+    void requireSignatures(Signatures policy) {
+        this.signatures = policy;
+    }
+
+    Signatures signatures() {
+        return signatures;
     }
 
     /** Why {@code bundle} failed to start: the space rule it broke if any, else the framework's message. */

@@ -31,7 +31,12 @@ final class KernelFixture implements AutoCloseable {
     final PrintStream out = new PrintStream(console, true, StandardCharsets.UTF_8);
 
     KernelFixture(Path data, String configText) throws Exception {
-        SystemConfig config = ConfigParser.parse("test.conf", configText).withHttpPort(0);
+        this(data, ConfigParser.parse("test.conf", configText));
+    }
+
+    /** Boots with a parsed configuration (a file's, when paths in it are relative to it). */
+    KernelFixture(Path data, SystemConfig parsed) throws Exception {
+        SystemConfig config = parsed.withHttpPort(0);
         kernel = new Kernel(config, data, SYSTEM, out);
         if (!kernel.boot()) throw new AssertionError("boot failed:\n" + console());
     }

@@ -62,7 +62,7 @@ class ShellTest {
     @Test
     void helpListsEveryCommandWithADescription() {
         String out = run("help", true);
-        for (String c : List.of("ps", "kill", "run", "lsdrv", "insdrv", "rmdrv", "dmesg", "uptime", "shutdown", "services", "meminfo")) {
+        for (String c : List.of("ps", "kill", "run", "lsdrv", "insdrv", "rmdrv", "dmesg", "uptime", "shutdown", "services", "meminfo", "caps", "ipcstat")) {
             assertTrue(out.matches("(?s).*\\n?  " + c + "\\b.*"), c + " in help:\n" + out);
         }
     }
@@ -91,9 +91,9 @@ class ShellTest {
     void psShowsTheProcessTable() {
         String out = run("ps", true);
         assertTrue(out.startsWith("  PID  PPID NAME"), out);
-        assertTrue(out.matches("(?s).*\\n +1 +0 init .*"), out);
-        assertTrue(out.matches("(?s).*\\n +\\d+ +1 beat +Blocked\\(sleep\\) +normal .* dev.kosh.heartbeat .*"), out);
-        assertTrue(out.contains("drv:null"), out);
+        assertTrue(out.matches("(?s).*\\n +1 +0 init +kernel .*"), out);
+        assertTrue(out.matches("(?s).*\\n +\\d+ +1 beat +user +Blocked\\(sleep\\) +normal .* dev.kosh.heartbeat .*"), out);
+        assertTrue(out.matches("(?s).*\\n +\\d+ +1 drv:null +driver .*"), out);
     }
 
     @Test

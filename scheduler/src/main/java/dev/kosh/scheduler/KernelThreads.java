@@ -17,12 +17,17 @@ import dev.kosh.kernel.process.ThreadHost;
 public final class KernelThreads implements ThreadHost {
     private final ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     private final boolean cpuTimeSupported;
+    /** HotSpot's extension: per-thread allocation counters (null on a JVM without it). */
+    private final com.sun.management.ThreadMXBean allocations;
     private final AtomicLong created = new AtomicLong();
 
     public KernelThreads() {
         boolean supported = mx.isThreadCpuTimeSupported();
         if (supported && !mx.isThreadCpuTimeEnabled()) mx.setThreadCpuTimeEnabled(true);
         this.cpuTimeSupported = supported;
+        com.sun.management.ThreadMXBean a = mx instanceof com.sun.management.ThreadMXBean sun && sun.isThreadAllocatedMemorySupported() ? sun : null;
+        if (a != null && !a.isThreadAllocatedMemoryEnabled()) a.setThreadAllocatedMemoryEnabled(true);
+        this.allocations = a;
     }
 
     @Override
@@ -55,6 +60,28 @@ public final class KernelThreads implements ThreadHost {
     @Override
     public long currentThreadCpuTimeNanos() {
         return cpuTimeSupported ? mx.getCurrentThreadCpuTime() : -1;
+    }
+
+    @Override
+    public long currentThreadAllocatedBytes() {
+        return allocations == null ? -1 : allocations.getCurrentThreadAllocatedBytes();
+    }
+
+    /**
+     * Bytes each thread has allocated since it started, in one call (-1 for a thread that has
+     * ended or when the JVM cannot count). Any thread.
+     */
+    public long[] allocatedBytes(long[] threadIds) {
+        if (allocations == null) {
+            long[] none = new long[threadIds.length];
+            java.util.Arrays.fill(none, -1);
+            return none;
+        }
+        return allocations.getThreadAllocatedBytes(threadIds);
+    }
+
+    public boolean allocationCountingSupported() {
+        return allocations != null;
     }
 
     /** Threads created since boot. */

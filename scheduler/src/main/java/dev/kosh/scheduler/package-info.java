@@ -3,7 +3,9 @@
  *
  * <p>In here today: kernel threads for processes (named {@code pid-N/name}, daemon, at a Java
  * priority derived from the process's scheduling class) and per-thread CPU time from the JVM's
- * thread MXBean. Not yet here: CPU permits, preemption at checkpoints, power-aware policies (the
- * scheduler issue adds them behind the same {@link dev.kosh.kernel.process.ThreadHost}).
+ * thread MXBean; the allocation watchdog ({@link dev.kosh.scheduler.AllocationWatchdog}), one
+ * kernel thread that holds each process's per-thread allocation counters against its heap quota.
+ * Not yet here: CPU permits, preemption at checkpoints, power-aware policies (the scheduler issue
+ * adds them behind the same {@link dev.kosh.kernel.process.ThreadHost}).
  */
 package dev.kosh.scheduler;

@@ -17,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.kosh.kernel.process.Priority;
+import dev.kosh.kernel.process.ProcessLimits;
 
 /**
  * Parses {@code system.conf}: an INI-like file of {@code [kernel]}, {@code [driver NAME]} and
@@ -28,15 +29,18 @@ public final class ConfigParser {
     private static final Pattern SECTION = Pattern.compile("\\[\\s*([a-z]+)(?:\\s+([^\\]\\s]+))?\\s*]");
     private static final Pattern KEY_VALUE = Pattern.compile("([a-z][a-z0-9.-]*)\\s*=\\s*(.*)");
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+    private static final Pattern CAPABILITY = Pattern.compile("[a-z0-9][a-z0-9._-]*(:[a-z0-9][a-z0-9._-]*)?");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgKMG]?)(?:i?[bB])?");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
     private static final Pattern RESTART_LIMIT = Pattern.compile("(\\d+)\\s+in\\s+(.+)");
 
     private static final Set<String> KERNEL_KEYS = Set.of("memory", "http.bind", "http.port", "stop-timeout", "deploy.capabilities",
-            "driver.bundles");
-    private static final Set<String> DRIVER_KEYS = Set.of("bundle", "capabilities", "essential");
+            "driver.bundles", "driver.signatures", "trust-store", "threads", "heap.soft", "heap.hard", "heap.window");
+    private static final Set<String> DRIVER_KEYS = Set.of("bundle", "capabilities", "essential", "threads", "heap.soft", "heap.hard");
     private static final Set<String> SERVICE_KEYS = Set.of("program", "args", "after", "restart", "restart-limit",
-            "priority", "capabilities", "essential");
+            "priority", "capabilities", "essential", "threads", "heap.soft", "heap.hard");
+    private static final int MAX_THREADS = 10_000;
+    private static final long MAX_HEAP_BUDGET = 1L << 40;
 
     private final String file;
 
@@ -158,8 +162,19 @@ public final class ConfigParser {
         Duration stopTimeout = SystemConfig.DEFAULT_STOP_TIMEOUT;
         Set<String> deployCaps = SystemConfig.DEFAULT_DEPLOY_CAPABILITIES;
         List<String> driverBundles = SystemConfig.DEFAULT_DRIVER_BUNDLES;
+        boolean signaturesRequired = false;
+        String trustStore = "";
         List<DriverSpec> drivers = new ArrayList<>();
         List<ServiceSpec> services = new ArrayList<>();
+        // The [kernel] defaults first: a section's quotas inherit them wherever [kernel] is in the file.
+        ProcessLimits defaults = ProcessLimits.DEFAULT;
+        for (Section s : sections) {
+            if (s.kind().equals("kernel")) {
+                Value window = s.values().get("heap.window");
+                if (window != null) defaults = new ProcessLimits(defaults.threads(), 0, 0, duration(window));
+                defaults = limits(s, defaults);
+            }
+        }
         for (Section s : sections) {
             Map<String, Value> v = s.values();
             switch (s.kind()) {
@@ -168,13 +183,16 @@ public final class ConfigParser {
                     if (v.containsKey("http.bind")) bind = v.get("http.bind").text();
                     if (v.containsKey("http.port")) port = integer(v.get("http.port"), 0, 65535);
                     if (v.containsKey("stop-timeout")) stopTimeout = duration(v.get("stop-timeout"));
-                    if (v.containsKey("deploy.capabilities")) deployCaps = list(v.get("deploy.capabilities"));
+                    if (v.containsKey("deploy.capabilities")) deployCaps = capabilities(v.get("deploy.capabilities"));
                     if (v.containsKey("driver.bundles")) driverBundles = patterns(v.get("driver.bundles"));
+                    if (v.containsKey("driver.signatures")) signaturesRequired = signaturePolicy(v.get("driver.signatures"));
+                    if (v.containsKey("trust-store")) trustStore = v.get("trust-store").text();
                 }
                 case "driver" -> drivers.add(new DriverSpec(s.name(),
                         required(s, "bundle").text(),
-                        list(v.get("capabilities")),
+                        capabilities(v.get("capabilities")),
                         bool(v.get("essential"), false),
+                        limits(s, defaults),
                         s.line()));
                 default -> services.add(new ServiceSpec(s.name(),
                         required(s, "program").text(),
@@ -182,12 +200,48 @@ public final class ConfigParser {
                         List.copyOf(list(v.get("after"))),
                         restart(v.get("restart"), v.get("restart-limit")),
                         priority(v.get("priority")),
-                        list(v.get("capabilities")),
+                        capabilities(v.get("capabilities")),
                         bool(v.get("essential"), false),
+                        limits(s, defaults),
                         s.line()));
             }
         }
-        return new SystemConfig(file, memory, bind, port, stopTimeout, deployCaps, driverBundles, drivers, startOrder(services, drivers));
+        if (signaturesRequired && trustStore.isEmpty()) {
+            Section kernel = sections.stream().filter(s -> s.kind().equals("kernel")).findFirst().orElseThrow();
+            throw new ConfigException(file, kernel.values().get("driver.signatures").line(),
+                    "driver.signatures = required needs 'trust-store = PATH' (a PKCS12 key store of the trusted signers)");
+        }
+        return new SystemConfig(file, memory, bind, port, stopTimeout, deployCaps, driverBundles, defaults, signaturesRequired,
+                trustStore, drivers, startOrder(services, drivers));
+    }
+
+    /** {@code threads}, {@code heap.soft} and {@code heap.hard} of a section over {@code inherited}; soft above hard is a mistake. */
+    private ProcessLimits limits(Section s, ProcessLimits inherited) throws ConfigException {
+        Map<String, Value> v = s.values();
+        int threads = v.containsKey("threads") ? integer(v.get("threads"), 1, MAX_THREADS) : inherited.threads();
+        long soft = v.containsKey("heap.soft") ? budget(v.get("heap.soft")) : inherited.heapSoft();
+        long hard = v.containsKey("heap.hard") ? budget(v.get("heap.hard")) : inherited.heapHard();
+        if (soft > 0 && hard > 0 && soft > hard) {
+            Value at = v.containsKey("heap.soft") ? v.get("heap.soft") : v.get("heap.hard");
+            String from = v.containsKey("heap.soft") && v.containsKey("heap.hard") ? "" : " (one of them from [kernel]: set both here)";
+            throw new ConfigException(file, at.line(), "heap.soft (" + soft + " bytes) is above heap.hard (" + hard + " bytes) in " + describe(s) + from);
+        }
+        return new ProcessLimits(threads, soft, hard, inherited.heapWindow());
+    }
+
+    /** An allocation budget: a size (1M or more), or {@code off} / {@code 0} for none. */
+    private long budget(Value v) throws ConfigException {
+        String t = v.text().toLowerCase(Locale.ROOT);
+        if (t.equals("off") || t.equals("0")) return 0;
+        return size(v, 1L << 20, MAX_HEAP_BUDGET);
+    }
+
+    private boolean signaturePolicy(Value v) throws ConfigException {
+        return switch (v.text()) {
+            case "required" -> true;
+            case "off" -> false;
+            default -> throw new ConfigException(file, v.line(), "driver.signatures must be required or off, found '" + v.text() + "'");
+        };
     }
 
     private Value required(Section s, String key) throws ConfigException {
@@ -303,6 +357,20 @@ public final class ConfigParser {
             case "false", "no", "off" -> false;
             default -> throw new ConfigException(file, v.line(), "expected true or false, found '" + v.text() + "'");
         };
+    }
+
+    /** Capability grants: names, or {@code service:NAME} for the right to look up a service. */
+    private Set<String> capabilities(Value v) throws ConfigException {
+        Set<String> caps = new LinkedHashSet<>();
+        if (v == null || v.text().isEmpty()) return caps;
+        for (String item : v.text().split("[,\\s]+")) {
+            if (item.isEmpty()) continue;
+            if (!CAPABILITY.matcher(item).matches()) {
+                throw new ConfigException(file, v.line(), "invalid capability '" + item + "': a name, or service:NAME");
+            }
+            if (!caps.add(item)) throw new ConfigException(file, v.line(), "'" + item + "' is listed twice");
+        }
+        return caps;
     }
 
     private Set<String> list(Value v) throws ConfigException {

@@ -2,11 +2,14 @@ package dev.kosh.kernel.config;
 
 import java.util.Set;
 
+import dev.kosh.kernel.process.ProcessLimits;
+
 /**
  * A driver the driver manager loads at boot (the phase "drivers"): the driver bundle's symbolic
- * name, its capability grants, and whether the boot fails without it.
+ * name, its capability grants, whether the boot fails without it, and its quotas (the
+ * {@code [kernel]} defaults where the section sets none).
  */
-public record DriverSpec(String name, String bundle, Set<String> capabilities, boolean essential, int line) {
+public record DriverSpec(String name, String bundle, Set<String> capabilities, boolean essential, ProcessLimits limits, int line) {
     public DriverSpec {
         capabilities = Set.copyOf(capabilities);
     }

@@ -5,13 +5,19 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
+import dev.kosh.kernel.process.ProcessLimits;
+
 /**
  * The validated content of {@code system.conf}. {@link #deployCapabilities()} bounds what bundles
  * dropped into the deploy folder (or started by hand with {@code run}) may be granted. {@link #services()} is in start order: every
  * service comes after the services it names in {@code after}, and otherwise in file order.
+ * {@link #limits()} are the quotas of a process no section names (deployed and {@code run}
+ * programs); {@link #driverSignaturesRequired()} makes driver bundles carry a signature by a key
+ * in {@link #trustStore()} (a PKCS12 file; {@code ""} when none is named).
  */
 public record SystemConfig(String source, long memoryBytes, String httpBind, int httpPort,
                            Duration stopTimeout, Set<String> deployCapabilities, List<String> driverBundles,
+                           ProcessLimits limits, boolean driverSignaturesRequired, String trustStore,
                            List<DriverSpec> drivers, List<ServiceSpec> services) {
 
     public static final long DEFAULT_MEMORY = 256L << 20;
@@ -23,6 +29,7 @@ public record SystemConfig(String source, long memoryBytes, String httpBind, int
     public static final List<String> DEFAULT_DRIVER_BUNDLES = List.of("dev.kosh.driver.*");
 
     public SystemConfig {
+        if (limits == null || trustStore == null) throw new IllegalArgumentException("limits and trust store (\"\" for none) are required");
         deployCapabilities = Set.copyOf(deployCapabilities);
         driverBundles = List.copyOf(driverBundles);
         drivers = List.copyOf(drivers);
@@ -32,7 +39,8 @@ public record SystemConfig(String source, long memoryBytes, String httpBind, int
     /** A configuration with no drivers and no services (the kernel alone). */
     public static SystemConfig empty() {
         return new SystemConfig("(built-in)", DEFAULT_MEMORY, "127.0.0.1", DEFAULT_HTTP_PORT,
-                DEFAULT_STOP_TIMEOUT, DEFAULT_DEPLOY_CAPABILITIES, DEFAULT_DRIVER_BUNDLES, List.of(), List.of());
+                DEFAULT_STOP_TIMEOUT, DEFAULT_DEPLOY_CAPABILITIES, DEFAULT_DRIVER_BUNDLES, ProcessLimits.DEFAULT, false, "",
+                List.of(), List.of());
     }
 
     /**
@@ -53,6 +61,16 @@ public record SystemConfig(String source, long memoryBytes, String httpBind, int
     }
 
     public SystemConfig withHttpPort(int port) {
-        return new SystemConfig(source, memoryBytes, httpBind, port, stopTimeout, deployCapabilities, driverBundles, drivers, services);
+        return new SystemConfig(source, memoryBytes, httpBind, port, stopTimeout, deployCapabilities, driverBundles,
+                limits, driverSignaturesRequired, trustStore, drivers, services);
+    }
+
+    /** The quotas of a process spawned for {@code [service NAME]} or {@code [driver NAME]}; else {@link #limits()}. */
+    public ProcessLimits limitsForService(String name) {
+        return service(name).map(ServiceSpec::limits).orElse(limits);
+    }
+
+    public ProcessLimits limitsForDriver(String name) {
+        return drivers.stream().filter(d -> d.name().equals(name)).findFirst().map(DriverSpec::limits).orElse(limits);
     }
 }

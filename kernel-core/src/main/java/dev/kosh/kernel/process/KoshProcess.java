@@ -33,8 +33,8 @@ import dev.kosh.kernel.cap.CapabilityTable;
  * guarded by its own monitor; the thread set and block reasons are concurrent maps.
  */
 public final class KoshProcess {
-    /** Default limit on live threads per process. */
-    public static final int DEFAULT_THREAD_QUOTA = 64;
+    /** Default limit on live threads per process ({@link ProcessLimits#DEFAULT_THREADS}). */
+    public static final int DEFAULT_THREAD_QUOTA = ProcessLimits.DEFAULT_THREADS;
     /** How long finishing waits for the other threads of a process to unwind. */
     private static final Duration UNWIND_GRACE = Duration.ofMillis(200);
 
@@ -46,7 +46,11 @@ public final class KoshProcess {
     private final CapabilitySet capabilities;
     private final Priority priority;
     private final Instant started = Instant.now();
-    private final int threadQuota;
+    private final ProcessLimits limits;
+    /** Thread requests refused by the quota (the process table kills a process that keeps asking). */
+    private final java.util.concurrent.atomic.AtomicInteger refusedThreads = new java.util.concurrent.atomic.AtomicInteger();
+    /** Why the kernel killed the process (a quota), or null: its exit status says so. */
+    private volatile String killReason;
     private final ThreadHost host;
     private final CapabilityTable capabilityTable;
     private volatile java.util.function.LongConsumer signalObserver;
@@ -54,6 +58,7 @@ public final class KoshProcess {
     private final Map<Thread, Boolean> threads = new ConcurrentHashMap<>();
     private final Map<Thread, BlockReason> blocked = new ConcurrentHashMap<>();
     private final AtomicLong finishedThreadsCpu = new AtomicLong();
+    private final AtomicLong finishedThreadsAllocated = new AtomicLong();
     private final Set<Integer> children = ConcurrentHashMap.newKeySet();
     private final Deque<Handle> handles = new ArrayDeque<>(); // guarded by itself
     private volatile Thread mainThread;
@@ -78,7 +83,7 @@ public final class KoshProcess {
     private volatile List<String> abandonedThreads = List.of();
 
     KoshProcess(int pid, int parentPid, String name, ProgramImage image, List<String> args,
-                CapabilitySet capabilities, Priority priority, int threadQuota, ThreadHost host,
+                CapabilitySet capabilities, Priority priority, ProcessLimits limits, ThreadHost host,
                 dev.kosh.kernel.cap.CapabilitySpace space) {
         this.pid = pid;
         this.parentPid = parentPid;
@@ -87,7 +92,7 @@ public final class KoshProcess {
         this.args = List.copyOf(args);
         this.capabilities = capabilities;
         this.priority = priority;
-        this.threadQuota = threadQuota;
+        this.limits = limits;
         this.host = host;
         this.capabilityTable = space.newTable(pid, label(), CapabilityTable.DEFAULT_QUOTA);
     }
@@ -138,6 +143,11 @@ public final class KoshProcess {
         return priority;
     }
 
+    /** The quotas this process runs under, fixed at spawn. */
+    public ProcessLimits limits() {
+        return limits;
+    }
+
     public Instant started() {
         return started;
     }
@@ -159,8 +169,9 @@ public final class KoshProcess {
      */
     SysResult<Thread> startThread(String threadName, Runnable body, ThreadFailureHandler onFailure) {
         if (finishing.get() || killed) return SysResult.err(Errno.CLOSED, label() + " is terminating");
-        if (threads.size() >= threadQuota) {
-            return SysResult.err(Errno.QUOTA_EXCEEDED, label() + " already has " + threads.size() + " threads (quota " + threadQuota + ")");
+        if (threads.size() >= limits.threads()) {
+            refusedThreads.incrementAndGet();
+            return SysResult.err(Errno.QUOTA_EXCEEDED, label() + " already has " + threads.size() + " threads (quota " + limits.threads() + ")");
         }
         ThreadBody task = new ThreadBody(body, onFailure);
         Thread t = host.newThread(this, threadName, task);
@@ -201,6 +212,8 @@ public final class KoshProcess {
                 onFailure = null;
                 long cpu = host.currentThreadCpuTimeNanos();
                 if (cpu > 0) finishedThreadsCpu.addAndGet(cpu);
+                long allocated = host.currentThreadAllocatedBytes();
+                if (allocated > 0) finishedThreadsAllocated.addAndGet(allocated);
                 blocked.remove(thread);
                 threads.remove(thread);
                 thread = null;
@@ -217,6 +230,19 @@ public final class KoshProcess {
 
     public int threadCount() {
         return threads.size();
+    }
+
+    /** How many thread requests the quota has refused so far. */
+    int refusedThreadRequests() {
+        return refusedThreads.get();
+    }
+
+    /**
+     * Bytes allocated by threads of this process that have ended (each adds its counter as it
+     * ends). The allocation watchdog adds the live threads' counters to this.
+     */
+    public long finishedThreadsAllocatedBytes() {
+        return finishedThreadsAllocated.get();
     }
 
     /** Live threads of this process (a copy). */
@@ -311,6 +337,7 @@ public final class KoshProcess {
                 wakeStopped();
             }
             case CHLD -> { /* parents learn of children through waitFor, or a bound notification */ }
+            case QUOTA -> { /* a soft limit: the process learns through a bound notification; the hard limit kills */ }
         }
         java.util.function.LongConsumer observer = signalObserver;
         if (observer != null) observer.accept(signal.bit());
@@ -339,6 +366,18 @@ public final class KoshProcess {
 
     public boolean killed() {
         return killed;
+    }
+
+    /** Records why the kernel is killing the process (the first reason wins); the exit status carries it. */
+    void killBecause(String reason) {
+        if (killReason == null) killReason = reason;
+    }
+
+    /** The exit status of this process killed by KILL: with the kernel's reason when it had one. */
+    ExitStatus killedStatus() {
+        String reason = killReason;
+        ExitStatus plain = ExitStatus.killed(Signal.KILL);
+        return reason == null ? plain : new ExitStatus(plain.code(), plain.reason() + " (" + reason + ")");
     }
 
     public boolean stopped() {
@@ -429,7 +468,8 @@ public final class KoshProcess {
 
     public ProcessInfo info() {
         return new ProcessInfo(pid, parentPid, name, state(), priority, cpuTime(),
-                image == null ? "kernel" : image.origin(), capabilities, threads.size(), started, args);
+                image == null ? "kernel" : image.origin(), capabilities, threads.size(), started, args,
+                image == null ? "kernel" : image.space());
     }
 
     // ---- exit -------------------------------------------------------------------------------

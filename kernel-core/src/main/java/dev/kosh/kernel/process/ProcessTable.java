@@ -54,6 +54,7 @@ public final class ProcessTable implements AutoCloseable {
     private volatile SandboxHooks.Installation sandbox;
     private final CapabilitySpace capabilitySpace;
     private volatile IpcService ipc;
+    private volatile java.util.function.Function<SpawnRequest, ProcessLimits> limitsPolicy = r -> ProcessLimits.DEFAULT;
 
     public ProcessTable(ThreadHost host, ProgramLoader loader, Journal journal, ConsoleSink console, Duration termTimeout) {
         this(host, loader, journal, console, termTimeout, new CapabilitySpace());
@@ -121,6 +122,15 @@ public final class ProcessTable implements AutoCloseable {
         for (KoshProcess p : processes.values()) p.useSandbox(sandbox);
     }
 
+    /**
+     * Sets the quotas of processes spawned from now on (the launcher maps a request to its
+     * service's or driver's section of {@code system.conf}, else the {@code [kernel]} defaults).
+     * The policy runs on the spawning thread and must not return null.
+     */
+    public void useLimits(java.util.function.Function<SpawnRequest, ProcessLimits> policy) {
+        this.limitsPolicy = java.util.Objects.requireNonNull(policy);
+    }
+
     /** Called with each new process, before its main thread starts. */
     public void onSpawn(Consumer<KoshProcess> listener) {
         spawnListeners.add(listener);
@@ -146,16 +156,54 @@ public final class ProcessTable implements AutoCloseable {
         int pid = nextPid.getAndIncrement();
         if (pid != INIT_PID) throw new IllegalStateException("init must be the first process");
         KoshProcess init = new KoshProcess(pid, 0, "init", null, List.of(), capabilities, Priority.INTERACTIVE,
-                KoshProcess.DEFAULT_THREAD_QUOTA, host, capabilitySpace);
+                ProcessLimits.DEFAULT, host, capabilitySpace);
         processes.put(pid, init);
         spawnListeners.forEach(l -> l.accept(init));
         journal.info("init", "pid 1 created");
         return init;
     }
 
-    /** Starts a kernel process's body on a kernel-made thread. */
+    /**
+     * Starts a thread of {@code process} on a kernel-made thread. Past the thread quota the request
+     * is refused ({@code QUOTA_EXCEEDED}); the first refusal is journaled and sends {@code QUOTA},
+     * and a process refused as many times again as its quota is killed (a thread bomb).
+     */
     public SysResult<Thread> startKernelThread(KoshProcess process, String name, Runnable body) {
-        return process.startThread(name, body, this::threadFailed);
+        SysResult<Thread> started = process.startThread(name, body, this::threadFailed);
+        if (started instanceof SysResult.Err<Thread> err && err.errno() == Errno.QUOTA_EXCEEDED) {
+            int refused = process.refusedThreadRequests();
+            int quota = process.limits().threads();
+            if (refused == 1) {
+                quotaExceeded(process, "thread quota " + quota + " reached: request refused", false);
+            } else if (refused == quota && process.image() != null) {
+                quotaExceeded(process, "thread quota " + quota + " exceeded: " + refused + " requests refused", true);
+            }
+        }
+        return started;
+    }
+
+    /**
+     * A quota of {@code p} was passed ({@code reason} says which and by how much). Soft: journaled
+     * as a warning and the process is sent {@code QUOTA}. Hard: journaled as an error and the
+     * process is killed, its exit status carrying the reason; the kill completes on the kernel
+     * timer, so the caller (the allocation watchdog, a thread of the process) never waits for it.
+     * Any thread.
+     */
+    public void quotaExceeded(KoshProcess p, String reason, boolean hard) {
+        if (p.finished() || p.killed()) return;
+        if (!hard) {
+            journal.warn(p.label(), "quota: " + reason + "; signalled QUOTA");
+            p.deliver(Signal.QUOTA);
+            return;
+        }
+        journal.error(p.label(), "quota: " + reason + "; killed");
+        p.killBecause(reason);
+        p.deliver(Signal.KILL);
+        try {
+            timer.execute(() -> completeKill(p));
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            completeKill(p);
+        }
     }
 
     /** What to start: a program by name, with its arguments, under a parent, with a policy's grants. */
@@ -201,8 +249,9 @@ public final class ProcessTable implements AutoCloseable {
         CapabilitySet granted = CapabilitySet.grant(image.declaredCapabilities(), request.allowedCapabilities());
         int pid = nextPid.getAndIncrement();
         String name = request.displayName() != null ? request.displayName() : image.name();
+        ProcessLimits limits = limitsPolicy.apply(request);
         KoshProcess p = new KoshProcess(pid, parent.pid(), name, image, request.args(), granted,
-                request.priority(), KoshProcess.DEFAULT_THREAD_QUOTA, host, capabilitySpace);
+                request.priority(), limits, host, capabilitySpace);
         p.useSandbox(sandbox);
         processes.put(pid, p);
         parent.children().add(pid);
@@ -222,12 +271,12 @@ public final class ProcessTable implements AutoCloseable {
         ExitStatus status;
         try {
             int code = program.main(context);
-            status = p.killed() ? ExitStatus.killed(Signal.KILL) : ExitStatus.exited(code);
+            status = p.killed() ? p.killedStatus() : ExitStatus.exited(code);
         } catch (ProcessKilled k) {
-            status = ExitStatus.killed(Signal.KILL);
+            status = p.killedStatus();
         } catch (Throwable t) {
             if (p.killed()) {
-                status = ExitStatus.killed(Signal.KILL);
+                status = p.killedStatus();
             } else if (t instanceof InterruptedException && p.terminationSignal() != null) {
                 // A blocking call interrupted by TERM, INT or HUP and let out of main: the process
                 // ended by that signal's default action, as on Unix, not by a crash.
@@ -374,10 +423,10 @@ public final class ProcessTable implements AutoCloseable {
         try {
             p.exitFuture().get(KILL_GRACE.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            exit(p, ExitStatus.killed(Signal.KILL));
+            exit(p, p.killedStatus());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            exit(p, ExitStatus.killed(Signal.KILL));
+            exit(p, p.killedStatus());
         } catch (ExecutionException e) {
             throw new IllegalStateException("exit futures never fail", e);
         }
@@ -418,6 +467,13 @@ public final class ProcessTable implements AutoCloseable {
         List<ProcessInfo> out = new ArrayList<>();
         for (KoshProcess p : processes.values()) out.add(p.info());
         out.sort(Comparator.comparingInt(ProcessInfo::pid));
+        return out;
+    }
+
+    /** Every process that has not finished, in no particular order (for the allocation watchdog). */
+    public List<KoshProcess> live() {
+        List<KoshProcess> out = new ArrayList<>(processes.size());
+        for (KoshProcess p : processes.values()) if (!p.finished()) out.add(p);
         return out;
     }
 

@@ -20,6 +20,11 @@ public interface ProgramImage {
     /** The capabilities its manifest declares ({@code Kosh-Capabilities}). */
     Set<String> declaredCapabilities();
 
+    /** The space its code runs in: {@code user} or {@code driver} (a bundle's space comes from its manifest and the policy). */
+    default String space() {
+        return "user";
+    }
+
     /** A new instance of the program for one process. */
     Program instantiate() throws Exception;
 

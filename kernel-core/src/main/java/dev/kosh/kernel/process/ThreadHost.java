@@ -14,4 +14,12 @@ public interface ThreadHost {
 
     /** CPU time of the calling thread, in nanoseconds, or -1. */
     long currentThreadCpuTimeNanos();
+
+    /**
+     * Bytes the calling thread has allocated on the heap since it started (cumulative: the
+     * collector's frees are not subtracted), or -1 when the platform cannot say.
+     */
+    default long currentThreadAllocatedBytes() {
+        return -1;
+    }
 }

@@ -217,7 +217,7 @@ class ConfigParserTest {
 
     @Test
     void badNamesInLists() {
-        fails("[service a]\nprogram = p\ncapabilities = log, Console\n", 3, "invalid name 'Console'");
+        fails("[service a]\nprogram = p\ncapabilities = log, Console\n", 3, "invalid capability 'Console'");
         fails("[service a]\nprogram = p\ncapabilities = log log\n", 3, "'log' is listed twice");
     }
 
@@ -335,5 +335,85 @@ class ConfigParserTest {
             List<String> freeInOrder = order.stream().map(ServiceSpec::name).filter(free::contains).toList();
             assertEquals(free, freeInOrder);
         });
+    }
+
+    @Test
+    void quotasDefaultToSixtyFourThreadsAndNoAllocationLimit() throws Exception {
+        SystemConfig c = parse("[service a]\nprogram = x\n");
+        assertEquals(dev.kosh.kernel.process.ProcessLimits.DEFAULT, c.limits());
+        assertEquals(dev.kosh.kernel.process.ProcessLimits.DEFAULT, c.services().getFirst().limits());
+        assertFalse(c.driverSignaturesRequired());
+        assertEquals("", c.trustStore());
+    }
+
+    @Test
+    void sectionsInheritTheKernelQuotasAndOverrideEachKey() throws Exception {
+        // [kernel] after the sections on purpose: the defaults apply wherever it is written.
+        SystemConfig c = parse("""
+                [service big]
+                program = x
+                heap.hard = 1G
+                [driver d]
+                bundle = b
+                threads = 4
+                heap.soft = off
+                [kernel]
+                threads = 32
+                heap.soft = 64M
+                heap.hard = 128M
+                heap.window = 500ms
+                """);
+        var kernel = c.limits();
+        assertEquals(32, kernel.threads());
+        assertEquals(64L << 20, kernel.heapSoft());
+        assertEquals(128L << 20, kernel.heapHard());
+        assertEquals(Duration.ofMillis(500), kernel.heapWindow());
+        var big = c.limitsForService("big");
+        assertEquals(32, big.threads());
+        assertEquals(64L << 20, big.heapSoft());
+        assertEquals(1L << 30, big.heapHard());
+        assertEquals(Duration.ofMillis(500), big.heapWindow());
+        var d = c.limitsForDriver("d");
+        assertEquals(4, d.threads());
+        assertEquals(0, d.heapSoft());
+        assertEquals(128L << 20, d.heapHard());
+        assertEquals(kernel, c.limitsForService("nobody"));
+        assertEquals(kernel, c.limitsForDriver("nobody"));
+        assertEquals(kernel, c.withHttpPort(0).limits(), "copies keep the quotas");
+    }
+
+    @Test
+    void badQuotasAreReportedOnTheirLine() {
+        fails("[kernel]\nthreads = 0\n", 2, "out of range 1..10000");
+        fails("[kernel]\nthreads = many\n", 2, "expected a number");
+        fails("[kernel]\nheap.soft = 512K\n", 2, "out of range");
+        fails("[kernel]\nheap.hard = lots\n", 2, "expected a size");
+        fails("[kernel]\nheap.window = 0s\n", 2, "greater than zero");
+        fails("[kernel]\nheap.soft = 2G\nheap.hard = 1G\n", 2, "heap.soft (2147483648 bytes) is above heap.hard");
+        fails("[kernel]\nheap.hard = 64M\n[service s]\nprogram = x\nheap.soft = 128M\n", 5, "one of them from [kernel]: set both here");
+        fails("[service s]\nprogram = x\nheap.window = 1s\n", 3, "unknown key 'heap.window'");
+    }
+
+    @Test
+    void driverSignaturesNeedATrustStore() throws Exception {
+        SystemConfig c = parse("[kernel]\ndriver.signatures = required\ntrust-store = keys/trust.p12\n");
+        assertTrue(c.driverSignaturesRequired());
+        assertEquals("keys/trust.p12", c.trustStore());
+        assertFalse(parse("[kernel]\ndriver.signatures = off\n").driverSignaturesRequired());
+        fails("[kernel]\ndriver.signatures = required\n", 2, "needs 'trust-store = PATH'");
+        fails("[kernel]\ndriver.signatures = maybe\n", 2, "required or off");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(5)
+    void capabilityGrantsMayNameAServiceButNothingElseWithAColon() throws Exception {
+        SystemConfig c = ConfigParser.parse("t.conf", "[kernel]\ndeploy.capabilities = console, service:kv\n[service s]\nprogram = p\ncapabilities = service:kv.v2\n");
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.Set.of("console", "service:kv"), c.deployCapabilities());
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.Set.of("service:kv.v2"), c.services().getFirst().capabilities());
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> ConfigParser.parse("t.conf", "[service s]\nprogram = p\ncapabilities = a:b:c\n"));
+        org.junit.jupiter.api.Assertions.assertEquals("t.conf:3: invalid capability 'a:b:c': a name, or service:NAME", e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> ConfigParser.parse("t.conf", "[service s]\nprogram = p\nafter = x:y\n"));
     }
 }

@@ -1,0 +1,5 @@
+/**
+ * The key-value example's protocol, shared by the service bundle and its clients: a user-space
+ * library (exported, versioned here; everything else in the example bundles is private).
+ */
+package dev.kosh.examples.kv;
