@@ -1,12 +1,8 @@
 package dev.kosh.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -34,8 +30,6 @@ class IpcCommandsTest {
     @TempDir
     static Path data;
     static KernelFixture k;
-    static Shell shell;
-    static final ByteArrayOutputStream output = new ByteArrayOutputStream();
     static int server;
 
     @BeforeAll
@@ -49,7 +43,6 @@ class IpcCommandsTest {
                 program = dev.kosh.examples.kvservice
                 capabilities = console, publish
                 """);
-        shell = new Shell(k.kernel, new PrintStream(output, true, StandardCharsets.UTF_8));
         k.await(() -> k.kernel.ipc().directory().registrations().containsKey("kv"), Duration.ofSeconds(10), "kv to register");
         server = k.kernel.ipc().directory().registrations().get("kv");
     }
@@ -59,14 +52,6 @@ class IpcCommandsTest {
         k.close();
     }
 
-    private static synchronized String run(String line, boolean expectSuccess) {
-        output.reset();
-        boolean ok = shell.execute(line);
-        String out = output.toString(StandardCharsets.UTF_8);
-        if (ok != expectSuccess) throw new AssertionError("'" + line + "' " + (ok ? "succeeded" : "failed") + ":\n" + out + "\nconsole:\n" + k.console());
-        assertFalse(out.contains("\tat "), "no stack trace: " + out);
-        return out;
-    }
 
     /**
      * Starts the client with the grant {@code service:kv}. The policy file cannot grant it yet (its
@@ -79,7 +64,7 @@ class IpcCommandsTest {
 
     @Test
     void capsListsTheServersEndpointWithItsRightsAndGrants() {
-        String out = run("caps " + server, true);
+        String out = k.shell("caps " + server, true);
         assertTrue(out.startsWith("HANDLE TYPE"), out);
         assertTrue(out.matches("(?s).*\\n +1 endpoint +#\\d+ .* --gcv---- +- +-\\n.*"), out);
         assertTrue(out.contains("1 capability; grants: console,publish"), out);
@@ -87,25 +72,25 @@ class IpcCommandsTest {
 
     @Test
     void capsOfInitShowsAnEmptyTableAndItsGrants() {
-        String out = run("caps 1", true);
+        String out = k.shell("caps 1", true);
         assertTrue(out.contains("0 capabilities; grants: "), out);
     }
 
     @Test
     void capsRefusesBadInputWithOneLine() {
-        assertEquals("caps: usage: caps PID", run("caps", false).strip());
-        assertEquals("caps: usage: caps PID", run("caps 1 2", false).strip());
-        assertEquals("caps: 'x' is not a process id", run("caps x", false).strip());
-        assertEquals("caps: no process 99999", run("caps 99999", false).strip());
+        assertEquals("caps: usage: caps PID", k.shell("caps", false).strip());
+        assertEquals("caps: usage: caps PID", k.shell("caps 1 2", false).strip());
+        assertEquals("caps: 'x' is not a process id", k.shell("caps x", false).strip());
+        assertEquals("caps: no process 99999", k.shell("caps 99999", false).strip());
     }
 
     @Test
     void ipcstatShowsCountersServicesAndObjects() {
-        String out = run("ipcstat", true);
+        String out = k.shell("ipcstat", true);
         assertTrue(out.matches("(?s)calls \\d+, failed system calls: .*"), out);
         assertTrue(out.contains("services: kv (pid " + server + ")"), out);
         assertTrue(out.matches("(?s).*\\n +\\d+ endpoint +\\d+ +\\d+/1024 +\\d+  .*"), out);
-        assertEquals("ipcstat: takes no arguments (usage: ipcstat)", run("ipcstat now", false).strip());
+        assertEquals("ipcstat: takes no arguments (usage: ipcstat)", k.shell("ipcstat now", false).strip());
     }
 
     @Test
@@ -122,12 +107,12 @@ class IpcCommandsTest {
             assertTrue(console.contains(line), line + " in\n" + console);
         }
         assertTrue(k.kernel.ipc().calls() >= callsBefore + 8, "every stub call is a kernel call");
-        assertTrue(run("ipcstat", true).matches("(?s)calls \\d+.*"));
+        assertTrue(k.shell("ipcstat", true).matches("(?s)calls \\d+.*"));
     }
 
     @Test
     void aClientWithoutTheServiceGrantIsRefusedAtLookup() {
-        String out = run("run dev.kosh.examples.kvclient", false);
+        String out = k.shell("run dev.kosh.examples.kvclient", false);
         assertTrue(out.contains("exited with 2"), out);
         assertTrue(k.console().contains("kv-client: lookup failed: NO_CAPABILITY"), k.console());
     }

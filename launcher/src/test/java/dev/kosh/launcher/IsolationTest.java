@@ -6,14 +6,11 @@ import static java.lang.constant.ConstantDescs.CD_void;
 import static java.lang.constant.ConstantDescs.INIT_NAME;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.CodeBuilder;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,13 +37,10 @@ class IsolationTest {
     @TempDir
     static Path data;
     static KernelFixture k;
-    static Shell shell;
-    static ByteArrayOutputStream output = new ByteArrayOutputStream();
 
     @BeforeAll
     static void boot() throws Exception {
         k = new KernelFixture(data, "[kernel]\ndeploy.capabilities = console\n");
-        shell = new Shell(k.kernel, new PrintStream(output, true, StandardCharsets.UTF_8));
     }
 
     @AfterAll
@@ -95,9 +89,7 @@ class IsolationTest {
 
     @Test
     void killEndsAProgramSpinningWithoutKernelCallsWithinMilliseconds(@TempDir Path dir) throws Exception {
-        output.reset();
-        assertTrue(shell.execute("run -b " + spinningProgram(dir)), output.toString());
-        int pid = Integer.parseInt(output.toString(StandardCharsets.UTF_8).replaceAll("(?s)started pid (\\d+).*", "$1"));
+        int pid = KernelFixture.startedPid(k.shell("run -b " + spinningProgram(dir), true));
         KoshProcess p = k.kernel.processes().get(pid).orElseThrow();
         Thread.sleep(100); // let it spin
         long t0 = System.nanoTime();
@@ -112,15 +104,10 @@ class IsolationTest {
 
     @Test
     void aProgramCallingSystemExitIsRefusedAtLoadWithTheInstructionNamed(@TempDir Path dir) throws Exception {
-        output.reset();
-        boolean ok = shell.execute("run " + exitingProgram(dir));
-        String out = output.toString(StandardCharsets.UTF_8);
-        assertTrue(!ok, out);
+        String out = k.shell("run " + exitingProgram(dir), false);
         assertTrue(out.contains("dev.kosh.test.evil.Exit") && out.contains("java/lang/System.exit") || out.contains("System.exit"), out);
-        output.reset();
-        shell.execute("dmesg -n 50");
-        assertTrue(output.toString(StandardCharsets.UTF_8).contains("isolation: refused a class of dev.kosh.test.evil"), output.toString());
-        output.reset();
-        assertTrue(shell.execute("run dev.kosh.hello still fine"), "the kernel and other programs carry on");
+        String journal = k.shell("dmesg -n 50", true);
+        assertTrue(journal.contains("isolation: refused a class of dev.kosh.test.evil"), journal);
+        k.shell("run dev.kosh.hello still fine", true); // the kernel and other programs carry on
     }
 }

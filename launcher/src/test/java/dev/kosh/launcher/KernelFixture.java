@@ -41,6 +41,33 @@ final class KernelFixture implements AutoCloseable {
         if (!kernel.boot()) throw new AssertionError("boot failed:\n" + console());
     }
 
+    private Shell shell;
+    private final ByteArrayOutputStream shellOutput = new ByteArrayOutputStream();
+
+    /**
+     * Runs a shell command against this kernel, as a user at the console would, and returns what
+     * it printed. Fails the test if the command's success is not {@code expectSuccess}, or if a
+     * stack trace reached the user.
+     */
+    synchronized String shell(String line, boolean expectSuccess) {
+        if (shell == null) shell = new Shell(kernel, new PrintStream(shellOutput, true, StandardCharsets.UTF_8));
+        shellOutput.reset();
+        boolean ok = shell.execute(line);
+        String printed = shellOutput.toString(StandardCharsets.UTF_8);
+        if (ok != expectSuccess) {
+            throw new AssertionError("'" + line + "' " + (ok ? "succeeded" : "failed") + ":\n" + printed + "\nconsole:\n" + console());
+        }
+        if (printed.contains("\tat ")) throw new AssertionError("a stack trace reached the user: " + printed);
+        return printed;
+    }
+
+    /** The pid a {@code run -b} printed ("started pid N (...)"). */
+    static int startedPid(String printed) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("started pid (\\d+)").matcher(printed);
+        if (!m.find()) throw new AssertionError("no 'started pid' in: " + printed);
+        return Integer.parseInt(m.group(1));
+    }
+
     String console() {
         return console.toString(StandardCharsets.UTF_8);
     }

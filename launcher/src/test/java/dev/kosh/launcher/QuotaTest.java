@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,8 +43,6 @@ class QuotaTest {
     @TempDir
     static Path jars;
     static KernelFixture k;
-    static Shell shell;
-    static final ByteArrayOutputStream output = new ByteArrayOutputStream();
     static KoshProcess bystander;
 
     @BeforeAll
@@ -60,7 +55,6 @@ class QuotaTest {
                 heap.hard = 96M
                 heap.window = 1s
                 """);
-        shell = new Shell(k.kernel, new PrintStream(output, true, StandardCharsets.UTF_8));
         bystander = start(Bystander.class);
     }
 
@@ -87,9 +81,7 @@ class QuotaTest {
         try (OutputStream os = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(os, m)) {
             addClass(out, program); // each bomb is one class (its lambdas are spun at run time)
         }
-        output.reset();
-        assertTrue(shell.execute("run -b " + jar), output.toString());
-        int pid = Integer.parseInt(output.toString(StandardCharsets.UTF_8).replaceAll("(?s).*started pid (\\d+).*", "$1"));
+        int pid = KernelFixture.startedPid(k.shell("run -b " + jar, true));
         return k.kernel.processes().get(pid).orElseThrow();
     }
 
@@ -105,17 +97,13 @@ class QuotaTest {
     /** The kernel still runs programs, answers the shell, and the neighbour is alive. */
     static void kernelAndNeighbourCarryOn() {
         assertFalse(bystander.finished(), "the neighbour is still running: " + bystander.info());
-        output.reset();
-        assertTrue(shell.execute("run dev.kosh.hello still here"), output.toString());
-        output.reset();
-        assertTrue(shell.execute("ps"), output.toString());
-        assertTrue(output.toString(StandardCharsets.UTF_8).contains("bystander"), output.toString());
+        k.shell("run dev.kosh.hello still here", true);
+        String ps = k.shell("ps", true);
+        assertTrue(ps.contains("bystander"), ps);
     }
 
     static String journal() {
-        output.reset();
-        shell.execute("dmesg -n 400");
-        return output.toString(StandardCharsets.UTF_8);
+        return k.shell("dmesg -n 400", true);
     }
 
     @Test
@@ -184,9 +172,7 @@ class QuotaTest {
 
     @Test
     void psShowsEachProcessSpace() {
-        output.reset();
-        assertTrue(shell.execute("ps"), output.toString());
-        String ps = output.toString(StandardCharsets.UTF_8);
+        String ps = k.shell("ps", true);
         assertTrue(ps.lines().findFirst().orElseThrow().contains("SPACE"), ps);
         assertTrue(ps.lines().anyMatch(l -> l.contains(" init ") && l.contains("kernel")), ps);
         assertTrue(ps.lines().anyMatch(l -> l.contains("bystander") && l.contains(" user ")), ps);
