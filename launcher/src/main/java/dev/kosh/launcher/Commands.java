@@ -42,7 +42,7 @@ final class Commands {
     }
 
     void registerAll(Shell shell) {
-        shell.register("ps", "ps", "list processes: pid, parent, name, state, priority, CPU time, bundle", a -> ps(a));
+        shell.register("ps", "ps", "list processes: pid, parent, name, space, state, priority, CPU time, threads, bundle", a -> ps(a));
         shell.register("kill", "kill [-SIGNAL] PID...", "send a signal (default TERM; KILL, INT, HUP, STOP, CONT)", this::kill);
         shell.register("run", "run [-b] PROGRAM|JAR [ARGS]", "start a program (bundle name or jar path); -b: do not wait", this::run);
         shell.register("services", "services", "list init's services: state, pid, restarts, last exit", a -> services(a));
