@@ -44,7 +44,7 @@ final class DriverHost implements Program {
     public int main(ProcessContext ctx) {
         Optional<DriverError> failed;
         try {
-            failed = driver.init();
+            failed = driver.init(slot.context);
         } catch (RuntimeException e) {
             failed = Optional.of(new DriverError(DriverError.Code.FAULT, "init threw " + e));
         }

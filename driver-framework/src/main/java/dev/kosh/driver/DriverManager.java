@@ -24,6 +24,7 @@ import dev.kosh.api.Program;
 import dev.kosh.api.Signal;
 import dev.kosh.api.SysResult;
 import dev.kosh.driver.api.DriverCapabilities;
+import dev.kosh.driver.api.DriverContext;
 import dev.kosh.driver.api.DriverError;
 import dev.kosh.driver.api.DriverRequest;
 import dev.kosh.driver.api.DriverResponse;
@@ -63,11 +64,26 @@ public final class DriverManager {
     private final ProcessTable table;
     private final Journal journal;
     private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
+    private final DeviceRegistry devices;
+    /**
+     * Makes a dependency check and the change it allows one step: {@link #start} checks that what
+     * a driver requires is running and adds its slot; {@link #stop} checks that no driver depends
+     * on the one stopping and marks it stopping. Nothing else is done under it; it nests in no
+     * other lock.
+     */
+    private final Object dependencies = new Object();
     private volatile boolean shuttingDown;
 
+    /** A manager with an empty device registry (no hardware until {@link DeviceRegistry#scan} is called). */
     public DriverManager(ProcessTable table, Journal journal) {
+        this(table, journal, new DeviceRegistry());
+    }
+
+    /** A manager whose drivers are bound to the devices of {@code devices}. */
+    public DriverManager(ProcessTable table, Journal journal, DeviceRegistry devices) {
         this.table = table;
         this.journal = journal;
+        this.devices = devices;
         table.onSpawn(this::processSpawned);
         table.onExit(this::processExited);
     }
@@ -89,6 +105,11 @@ public final class DriverManager {
         final boolean essential;
         final Set<String> capabilities;
         final Supervision supervision;
+        /** What the driver needs and offers (from its descriptor): the dependency edges. */
+        final Set<String> requires;
+        final Set<String> provides;
+        /** What each instance's {@code init} is given: the bound devices' resources, fixed at start. */
+        final DriverContext context;
         final MpscChannel<DriverHost.Pending> channel = new MpscChannel<>(CHANNEL_CAPACITY);
         /** Requests of a faulted instance to serve before the channel (idempotent ones only). */
         final ConcurrentLinkedDeque<DriverHost.Pending> replay = new ConcurrentLinkedDeque<>();
@@ -110,12 +131,26 @@ public final class DriverManager {
         private final Journal journal;
 
         Slot(String name, String bundle, boolean essential, Set<String> capabilities, Supervision supervision, Journal journal) {
-            this.name = name;
-            this.bundle = bundle;
+            this(DriverDescriptor.of(name, bundle), essential, capabilities, supervision, DriverContext.noDevices(name), journal);
+        }
+
+        Slot(DriverDescriptor d, boolean essential, Set<String> capabilities, Supervision supervision, DriverContext context,
+             Journal journal) {
+            this.name = d.name();
+            this.bundle = d.bundle();
             this.essential = essential;
             this.capabilities = Set.copyOf(capabilities);
             this.supervision = supervision;
+            this.requires = d.requires();
+            this.provides = d.provides();
+            this.context = context;
             this.journal = journal;
+        }
+
+        /** Counts as present for the drivers that depend on it: up, coming up, or being restarted. */
+        boolean live() {
+            DriverState s = state;
+            return !stopping && (s == DriverState.STARTING || s == DriverState.RUNNING || s == DriverState.RESTARTING);
         }
 
         void ready(DriverCapabilities caps) {
@@ -198,22 +233,48 @@ public final class DriverManager {
 
     /**
      * Starts the driver {@code name} from {@code bundle} as a driver process under init, and waits
-     * up to {@code timeout} for its {@code init()}.
+     * up to {@code timeout} for its {@code init()}. If the device registry holds a descriptor of
+     * that name and bundle (registered from the bundle's manifest), its requirements and devices
+     * apply, as with {@link #start(DriverDescriptor, Set, boolean, Supervision, Duration)}.
      */
     public SysResult<DriverInfo> start(String name, String bundle, Set<String> capabilities, boolean essential,
                                        Supervision supervision, Duration timeout) throws InterruptedException {
-        if (name == null || name.isBlank() || bundle == null || bundle.isBlank() || capabilities == null || timeout == null
-                || supervision == null) {
+        if (name == null || name.isBlank() || bundle == null || bundle.isBlank()) {
             return SysResult.err(Errno.INVALID_ARGUMENT, "a driver needs a name, a bundle, capabilities, a supervision and a timeout");
         }
-        Slot slot = new Slot(name, bundle, essential, capabilities, supervision, journal);
-        Slot existing = slots.putIfAbsent(name, slot);
-        if (existing != null) {
-            DriverState s = existing.state;
-            if (s == DriverState.STARTING || s == DriverState.RUNNING || s == DriverState.RESTARTING) {
-                return SysResult.err(Errno.INVALID_ARGUMENT, "driver " + name + " is already " + s.label());
+        DriverDescriptor d = devices.descriptor(name).filter(x -> x.bundle().equals(bundle)).orElse(DriverDescriptor.of(name, bundle));
+        return start(d, capabilities, essential, supervision, timeout);
+    }
+
+    /**
+     * Starts the driver {@code descriptor} describes, given the resources of the devices the
+     * registry bound to it. Refused ({@code UNAVAILABLE}) while something it requires is not
+     * provided by a running driver, naming what is missing; {@link #startAll} orders a set.
+     */
+    public SysResult<DriverInfo> start(DriverDescriptor descriptor, Set<String> capabilities, boolean essential,
+                                       Supervision supervision, Duration timeout) throws InterruptedException {
+        if (descriptor == null || capabilities == null || timeout == null || supervision == null) {
+            return SysResult.err(Errno.INVALID_ARGUMENT, "a driver needs a name, a bundle, capabilities, a supervision and a timeout");
+        }
+        String name = descriptor.name();
+        Slot slot = new Slot(descriptor, essential, capabilities, supervision, devices.context(name), journal);
+        synchronized (dependencies) {
+            List<String> missing = descriptor.requires().stream().filter(r -> !providedBy(r, null, DriverState.RUNNING)).sorted().toList();
+            if (!missing.isEmpty()) {
+                return SysResult.err(Errno.UNAVAILABLE, "driver " + name + " requires " + String.join(", ", missing)
+                        + ", which no running driver provides; start " + (missing.size() == 1 ? "it" : "them") + " first");
             }
-            slots.replace(name, existing, slot);
+            Slot existing = slots.putIfAbsent(name, slot);
+            if (existing != null) {
+                DriverState s = existing.state;
+                if (s == DriverState.STARTING || s == DriverState.RUNNING || s == DriverState.RESTARTING) {
+                    return SysResult.err(Errno.INVALID_ARGUMENT, "driver " + name + " is already " + s.label());
+                }
+                slots.replace(name, existing, slot);
+            }
+        }
+        if (!slot.context.devices().isEmpty()) {
+            journal.info("driver " + name, "bound to " + slot.context.devices().stream().map(r -> r.device() + " (" + r.ids() + ")").toList());
         }
         if (spawn(slot) instanceof SysResult.Err<KoshProcess> err) return SysResult.err(err.errno(), err.message());
         try {
@@ -247,11 +308,30 @@ public final class DriverManager {
         return r;
     }
 
-    /** Stops a driver: TERM to its process (its cleanup runs), KILL if it does not end in time. */
+    /** Stops a driver unless others depend on it; see {@link #stop(String, Duration, boolean)}. */
     public SysResult<DriverInfo> stop(String name, Duration timeout) throws InterruptedException {
+        return stop(name, timeout, false);
+    }
+
+    /**
+     * Stops a driver: TERM to its process (its cleanup runs), KILL if it does not end in time.
+     * Refused while live drivers need something only this one provides, naming them, unless
+     * {@code force} (then the dependents are named in the journal and keep running without it).
+     */
+    public SysResult<DriverInfo> stop(String name, Duration timeout, boolean force) throws InterruptedException {
         Slot slot = slots.get(name);
         if (slot == null) return SysResult.err(Errno.INVALID_ARGUMENT, "no driver " + name);
-        slot.stopping = true;
+        synchronized (dependencies) {
+            List<String> needers = dependents(slot);
+            if (!needers.isEmpty()) {
+                if (!force) {
+                    return SysResult.err(Errno.INVALID_ARGUMENT, "driver " + name + " is needed by " + String.join(", ", needers)
+                            + "; stop " + (needers.size() == 1 ? "it" : "them") + " first, or force");
+                }
+                journal.warn("driver " + name, "forced to stop although " + String.join(", ", needers) + " depend on it");
+            }
+            slot.stopping = true;
+        }
         KoshProcess p = slot.process;
         if (p != null && !p.finished()) {
             table.signal(p.pid(), Signal.TERM, "driver manager");
@@ -263,6 +343,92 @@ public final class DriverManager {
         slots.remove(name, slot);
         journal.info("driver " + name, "stopped");
         return SysResult.ok(slot.info());
+    }
+
+    /** The live drivers that need something only {@code name} provides, by name; empty if none or no such driver. */
+    public List<String> dependents(String name) {
+        Slot slot = slots.get(name);
+        if (slot == null) return List.of();
+        synchronized (dependencies) {
+            return dependents(slot);
+        }
+    }
+
+    private List<String> dependents(Slot target) {
+        List<String> out = new ArrayList<>();
+        for (Slot s : slots.values()) {
+            if (s == target || !s.live()) continue;
+            for (String r : s.requires) {
+                if (target.provides.contains(r) && !providedBy(r, target, null)) {
+                    out.add(s.name + " (requires " + r + ")");
+                    break;
+                }
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /**
+     * True if a slot other than {@code except} provides {@code requirement} and is live (or, with
+     * {@code state}, in that state).
+     */
+    private boolean providedBy(String requirement, Slot except, DriverState state) {
+        for (Slot s : slots.values()) {
+            if (s == except || !s.provides.contains(requirement)) continue;
+            if (state == null ? s.live() : s.state == state && !s.stopping) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Starts a set of drivers in dependency order (boot, or a deploy of several bundles): each
+     * after the drivers providing what it requires. Drivers in a cycle, with a requirement nobody
+     * provides, or depending on one that failed to start are not started; every driver of the set
+     * gets an outcome saying which, in the order they were tried.
+     */
+    public List<LaunchOutcome> startAll(List<DriverLaunch> launches, Duration timeout) throws InterruptedException {
+        java.util.Map<String, DriverLaunch> byName = new java.util.TreeMap<>();
+        for (DriverLaunch l : launches) byName.put(l.descriptor().name(), l);
+        DependencyOrder.Plan plan = DependencyOrder.plan(byName.values().stream().map(DriverLaunch::descriptor).toList(),
+                r -> providedBy(r, null, DriverState.RUNNING));
+        List<LaunchOutcome> out = new ArrayList<>();
+        Set<String> failed = new java.util.TreeSet<>();
+        for (DriverDescriptor d : plan.order()) {
+            DriverLaunch l = byName.get(d.name());
+            String failedDep = d.requires().stream().filter(r -> !providedBy(r, null, DriverState.RUNNING))
+                    .findFirst().orElse(null);
+            if (failedDep != null) {
+                List<String> providers = failed.stream().filter(f -> byName.get(f).descriptor().provides().contains(failedDep)).toList();
+                out.add(new LaunchOutcome.Skipped(d.name(), "requires " + failedDep + ", but "
+                        + (providers.isEmpty() ? "no driver provides it now" : String.join(", ", providers) + " did not start")));
+                failed.add(d.name());
+                continue;
+            }
+            switch (start(d, l.capabilities(), l.essential(), l.supervision(), timeout)) {
+                case SysResult.Ok<DriverInfo> ok -> out.add(new LaunchOutcome.Started(ok.value()));
+                case SysResult.Err<DriverInfo> err -> {
+                    out.add(new LaunchOutcome.Failed(d.name(), err.errno(), err.message()));
+                    failed.add(d.name());
+                }
+            }
+        }
+        for (DependencyOrder.Blocked b : plan.blocked()) {
+            journal.error("driver " + b.driver(), "not started: " + b.reason());
+            out.add(new LaunchOutcome.Skipped(b.driver(), b.reason()));
+        }
+        return out;
+    }
+
+    /** The device registry: the hardware, the drivers' match rules, and who is bound to what ({@code lsdev}). */
+    public DeviceRegistry devices() {
+        return devices;
+    }
+
+    /** The devices bound to a running driver's instances (the ones its context holds), for {@code lsdrv}. */
+    public List<String> devicesOf(String name) {
+        Slot s = slots.get(name);
+        return s == null ? List.of() : s.context.devices().stream().map(r -> r.device()).toList();
     }
 
     /** The system is halting: drivers that end from now on are not restarted. */

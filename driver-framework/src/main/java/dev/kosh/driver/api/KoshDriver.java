@@ -13,6 +13,15 @@ public interface KoshDriver {
     /** Brings the device up; an error here means the driver does not start. */
     Optional<DriverError> init();
 
+    /**
+     * Brings the device up, knowing which devices the manager bound to this driver and their
+     * resources. The manager calls this one; by default it ignores the context and calls
+     * {@link #init()}, so drivers of no hardware implement only that.
+     */
+    default Optional<DriverError> init(DriverContext context) {
+        return init();
+    }
+
     /** Serves one request. Must not throw: a throw is a driver fault, and the driver is isolated. */
     DriverResponse handleRequest(DriverRequest request);
 
