@@ -79,6 +79,45 @@ public final class MemoryMetrics implements AutoCloseable {
         return new MemoryMetrics(registry, meters);
     }
 
+    /** Counter, tag {@code type} = minor, major, cow: page faults resolved. */
+    public static final String PAGE_FAULTS = "kosh.memory.page.faults";
+    /** Counter, tag {@code direction} = in, out: pages moved between memory and swap. */
+    public static final String SWAP_PAGES = "kosh.memory.swap.pages";
+    /** Counter: contiguous requests satisfied by compaction. */
+    public static final String COMPACTIONS = "kosh.memory.compactions";
+    /** Counter: frames compaction migrated. */
+    public static final String MIGRATED_FRAMES = "kosh.memory.compaction.migrated.frames";
+    /** Gauge, tag {@code state} = used, free: swap slots. */
+    public static final String SWAP_SLOTS = "kosh.memory.swap.slots";
+
+    /**
+     * Registers the virtual memory's counters (page faults by type, swap in/out, compactions,
+     * migrated frames) and swap-slot gauges. Each read takes a fresh {@link VmStats}.
+     */
+    public static MemoryMetrics bind(VirtualMemory vm, MeterRegistry registry) {
+        Objects.requireNonNull(vm, "vm");
+        Objects.requireNonNull(registry, "registry");
+        List<Meter> meters = new ArrayList<>();
+        meters.add(counter(PAGE_FAULTS, "Page faults resolved", vm, s -> s.minorFaults()).tag("type", "minor").register(registry));
+        meters.add(counter(PAGE_FAULTS, "Page faults resolved", vm, s -> s.majorFaults()).tag("type", "major").register(registry));
+        meters.add(counter(PAGE_FAULTS, "Page faults resolved", vm, s -> s.copyOnWriteFaults()).tag("type", "cow").register(registry));
+        meters.add(counter(SWAP_PAGES, "Pages moved to or from swap", vm, s -> s.swapIns()).tag("direction", "in").register(registry));
+        meters.add(counter(SWAP_PAGES, "Pages moved to or from swap", vm, s -> s.swapOuts()).tag("direction", "out").register(registry));
+        meters.add(counter(COMPACTIONS, "Contiguous allocations satisfied by compaction", vm, s -> s.compactions()).register(registry));
+        meters.add(counter(MIGRATED_FRAMES, "Frames migrated by compaction", vm, s -> s.migratedFrames()).register(registry));
+        meters.add(Gauge.builder(SWAP_SLOTS, vm, v -> v.stats().swapSlotsUsed()).description("Swap slots")
+                .tag("state", "used").register(registry));
+        meters.add(Gauge.builder(SWAP_SLOTS, vm, v -> v.stats().swapSlots() - v.stats().swapSlotsUsed())
+                .description("Swap slots").tag("state", "free").register(registry));
+        return new MemoryMetrics(registry, meters);
+    }
+
+    private static io.micrometer.core.instrument.FunctionCounter.Builder<VirtualMemory> counter(
+            String name, String description, VirtualMemory vm, ToDoubleFunction<VmStats> value) {
+        return io.micrometer.core.instrument.FunctionCounter.builder(name, vm, v -> value.applyAsDouble(v.stats()))
+                .description(description);
+    }
+
     private static Gauge.Builder<PhysicalMemory> gauge(String name, String description,
                                                        PhysicalMemory memory, ToDoubleFunction<PhysicalMemory> value) {
         return Gauge.builder(name, memory, value).description(description);

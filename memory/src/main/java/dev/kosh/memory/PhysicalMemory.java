@@ -173,6 +173,16 @@ public final class PhysicalMemory implements AutoCloseable {
         return memory.asSlice(physicalAddress, length);
     }
 
+    /** The allocator, for {@link VirtualMemory}. */
+    BuddyAllocator frames() {
+        return frames;
+    }
+
+    /** The whole arena, for {@link VirtualMemory}. */
+    MemorySegment arena() {
+        return memory;
+    }
+
     /** The arena size in bytes. */
     public long sizeBytes() {
         return memory.byteSize();

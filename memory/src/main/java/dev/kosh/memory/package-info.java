@@ -14,10 +14,15 @@
  * {@link dev.kosh.memory.MapResult}, {@link dev.kosh.memory.UnmapResult},
  * {@link dev.kosh.memory.ProtectResult}, {@link dev.kosh.memory.Translation}).
  *
- * <p><b>Not in here:</b> per-process regions (heap, stacks, guard pages, ASLR), demand
- * paging, copy-on-write, swap, compaction, page-fault and swap meters, the out-of-memory
- * policy. They are built on top of {@link dev.kosh.memory.AddressSpace} and
- * {@link dev.kosh.memory.PhysicalMemory}. The implementation lives in
+ * <p>Also {@link dev.kosh.memory.VirtualMemory} and its
+ * {@link dev.kosh.memory.VirtualAddressSpace}s: regions (heap, stacks with guard pages,
+ * anonymous memory) at ASLR bases ({@link dev.kosh.memory.AddressLayout}), demand paging,
+ * copy-on-write sharing and cloning, swap to a file (policy in {@code dev.kosh.memory.spi}),
+ * compaction for contiguous requests, fault/swap counters and {@code pmap}
+ * ({@link dev.kosh.memory.Pmap}).
+ *
+ * <p><b>Not in here:</b> the out-of-memory killer policy, file-backed mappings, the shell
+ * commands themselves. The implementation lives in
  * {@code dev.kosh.memory.internal} and is never exported.
  *
  * <p>Errors on the data path (allocate, free, map, unmap, protect, translate) are values,
@@ -25,6 +30,6 @@
  * cannot fail. Exceptions are reserved for kernel bugs (use after close) and for invalid
  * boot configuration.
  */
-@org.osgi.annotation.versioning.Version("0.2.0")
+@org.osgi.annotation.versioning.Version("0.3.0")
 @org.osgi.annotation.bundle.Export
 package dev.kosh.memory;

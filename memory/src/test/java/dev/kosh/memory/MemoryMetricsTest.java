@@ -61,4 +61,24 @@ class MemoryMetricsTest {
             assertNull(registry.find(MemoryMetrics.FRAMES).gauge());
         }
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(10)
+    void virtualMemoryCountersFollowFaultsAndUnbindRemovesThem() throws java.io.IOException {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (PhysicalMemory memory = PhysicalMemory.create(4L << 20, java.util.List.of());
+             VirtualMemory vm = VirtualMemory.create(memory, VmConfig.defaults());
+             MemoryMetrics metrics = MemoryMetrics.bind(vm, registry);
+             VirtualAddressSpace s = ((SpaceResult.Created) vm.newSpace()).space()) {
+            s.reserve(0x4000_0000L, 2 * 4096, RegionKind.HEAP, Protection.USER_READ_WRITE);
+            s.write(0x4000_0000L, new byte[5000]);
+            assertEquals(2, registry.get(MemoryMetrics.PAGE_FAULTS).tag("type", "minor").functionCounter().count());
+            assertEquals(0, registry.get(MemoryMetrics.PAGE_FAULTS).tag("type", "major").functionCounter().count());
+            assertEquals(0, registry.get(MemoryMetrics.SWAP_PAGES).tag("direction", "out").functionCounter().count());
+            assertEquals(0, registry.get(MemoryMetrics.SWAP_SLOTS).tag("state", "free").gauge().value());
+            assertEquals(9, metrics.meters().size());
+            metrics.close();
+            assertEquals(null, registry.find(MemoryMetrics.PAGE_FAULTS).meter());
+        }
+    }
 }

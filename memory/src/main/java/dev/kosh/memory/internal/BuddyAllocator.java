@@ -336,6 +336,62 @@ public final class BuddyAllocator {
         freeBlocks[order]--;
     }
 
+    /**
+     * Takes one specific free frame off the free lists as an order-0 block, splitting the free
+     * block that holds it (the other halves stay free). Compaction uses it to pin the free frames
+     * of the block it is emptying, so that no allocation lands there meanwhile.
+     *
+     * @return whether the frame was free and is now allocated
+     */
+    public boolean claimFrame(long physicalAddress) {
+        if (physicalAddress < 0 || physicalAddress >= (long) frameCount << SHIFT || (physicalAddress & (FRAME - 1)) != 0) {
+            return false;
+        }
+        int frame = (int) (physicalAddress >>> SHIFT);
+        lock.lock();
+        try {
+            if (state[frame] == RESERVED) {
+                return false;
+            }
+            int head = containingHead(frame);
+            if ((state[head] & KIND_MASK) != FREE_HEAD) {
+                return false;
+            }
+            int k = state[head] & ORDER_MASK;
+            unlink(head, k);
+            state[head] = NONE;
+            while (k > 0) {
+                k--;
+                int half = 1 << k;
+                if (frame < head + half) {
+                    push(head + half, k);
+                } else {
+                    push(head, k);
+                    head += half;
+                }
+            }
+            state[frame] = (byte) ALLOC_HEAD;
+            freeFrames--;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the frame at {@code physicalAddress} is inside a free block. */
+    public boolean isFreeFrame(long physicalAddress) {
+        if (physicalAddress < 0 || physicalAddress >= (long) frameCount << SHIFT) {
+            return false;
+        }
+        int frame = (int) (physicalAddress >>> SHIFT);
+        lock.lock();
+        try {
+            return state[frame] != RESERVED && (state[containingHead(frame)] & KIND_MASK) == FREE_HEAD;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** {@link #allocateFrames} as an API result. */
     public AllocResult allocate(int order) {
         lock.lock();

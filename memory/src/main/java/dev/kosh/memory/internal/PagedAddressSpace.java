@@ -728,6 +728,58 @@ public final class PagedAddressSpace implements AddressSpace {
         }
     }
 
+    /**
+     * Points the 4 KiB page at {@code virtualAddress} at another frame, keeping every flag (for
+     * migration), or with {@code protection} and a clear dirty bit when it is not null (a
+     * copy-on-write break). Never allocates. Invalidates the page's TLB entry.
+     *
+     * @return whether a 4 KiB page was mapped there
+     */
+    public boolean repoint(long virtualAddress, long frame, Protection protection) {
+        lock.lock();
+        try {
+            live();
+            long slot = canonical(virtualAddress) ? findLeaf(virtualAddress) : -1;
+            if (slot < 0 || lastLeafLevel != 1) {
+                return false;
+            }
+            long entry = memory.get(ENTRY, slot);
+            long updated = (entry & ~ADDRESS_MASK) | frame;
+            if (protection != null) {
+                updated = (updated & ~(PROTECTION_MASK | DIRTY)) | PageTableEntryDescriptor.protectionBits(protection);
+            }
+            memory.set(ENTRY, slot, updated);
+            tlb.invalidate(virtualAddress);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Reads and clears the accessed bit of the page at {@code virtualAddress} (what a CLOCK hand
+     * does), invalidating its TLB entry so that the next use sets it again.
+     */
+    public boolean testAndClearAccessed(long virtualAddress) {
+        lock.lock();
+        try {
+            live();
+            long slot = canonical(virtualAddress) ? findLeaf(virtualAddress) : -1;
+            if (slot < 0) {
+                return false;
+            }
+            long entry = memory.get(ENTRY, slot);
+            if ((entry & ACCESSED) == 0) {
+                return false;
+            }
+            memory.set(ENTRY, slot, entry & ~ACCESSED);
+            tlb.invalidate(virtualAddress);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private long entry(long table, int index) {
         return memory.get(ENTRY, table + (long) index * ENTRY_BYTES);
     }
