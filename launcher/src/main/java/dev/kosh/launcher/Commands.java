@@ -49,6 +49,7 @@ final class Commands {
         shell.register("lsdrv", "lsdrv", "list drivers: name, bundle, pid, state, requests served", a -> lsdrv(a));
         shell.register("insdrv", "insdrv JAR", "install a driver bundle and start its driver", this::insdrv);
         shell.register("rmdrv", "rmdrv NAME", "stop a driver (and uninstall it if insdrv installed it)", this::rmdrv);
+        shell.register("lsdev", "lsdev", "devices the HAL found: address, ids, class, the driver bound to each (or unmatched)", a -> lsdev(a));
         shell.register("crashdump", "crashdump NAME", "the last crash dump of a driver (cause, request in flight, last requests)", this::crashdump);
         shell.register("drvcall", "drvcall NAME OP [TEXT]", "send a request to a driver and print the answer", this::drvcall);
         shell.register("dmesg", "dmesg [-b N] [-n LINES]", "show the kernel journal (of the boot N boots ago)", this::dmesg);
@@ -161,7 +162,8 @@ final class Commands {
         try {
             m = BundleJars.inspect(jar);
             if (m.driverName() == null) throw new Shell.CommandFailed(jar + " is not a driver bundle (no " + KoshFramework.DRIVER_HEADER + " header)");
-            BundleJars.installOrUpdate(kernel.framework(), "kosh-insdrv:" + jar.toAbsolutePath(), jar);
+            Bundle installed = BundleJars.installOrUpdate(kernel.framework(), "kosh-insdrv:" + jar.toAbsolutePath(), jar);
+            kernel.registerDriver(installed);
         } catch (BundleJars.Refused r) {
             throw new Shell.CommandFailed(jar + ": " + r.getMessage());
         }
@@ -182,6 +184,16 @@ final class Commands {
         Optional<Bundle> b = kernel.framework().bundle(info.bundle());
         if (b.isPresent() && b.get().getLocation().startsWith("kosh-insdrv:")) BundleJars.uninstallQuietly(kernel.framework(), b.get());
         out.println("driver " + name + " stopped");
+    }
+
+    private void lsdev(List<String> args) {
+        noArgs("lsdev", args);
+        List<dev.kosh.driver.DeviceInfo> devices = kernel.drivers().devices().lsdev();
+        if (devices.isEmpty()) {
+            out.println("(no devices: the platform layer found none on this host)");
+            return;
+        }
+        for (dev.kosh.driver.DeviceInfo d : devices) out.println(d.line());
     }
 
     private void crashdump(List<String> args) {

@@ -210,6 +210,7 @@ final class DeployWatcher implements AutoCloseable {
     private String startUsers(Bundle bundle, BundleJars.Manifested m) throws InterruptedException {
         var allowed = kernel.config().deployCapabilities();
         if (m.driverName() != null) {
+            kernel.registerDriver(bundle);
             SysResult<DriverInfo> r = kernel.drivers().start(m.driverName(), m.symbolicName(), allowed, false, Duration.ofSeconds(5));
             return switch (r) {
                 case SysResult.Ok<DriverInfo> ok -> "driver " + m.driverName() + " pid " + ok.value().pid();

@@ -14,7 +14,12 @@ import org.osgi.framework.Bundle;
 
 import dev.kosh.api.SysResult;
 import dev.kosh.driver.DriverInfo;
+import dev.kosh.driver.DeviceRegistry;
+import dev.kosh.driver.DriverDescriptor;
 import dev.kosh.driver.DriverManager;
+import dev.kosh.driver.DriverManifest;
+import dev.kosh.driver.Parsed;
+import dev.kosh.driver.ScanReport;
 import dev.kosh.kernel.boot.BootPhase;
 import dev.kosh.kernel.boot.BootSequence;
 import dev.kosh.kernel.config.DriverSpec;
@@ -167,7 +172,7 @@ final class Kernel implements AutoCloseable {
     }
 
     /** What the platform probe found: the host's memory map, or why there is none. */
-    private record PlatformProbe(MemoryMap memoryMap, String platform, String problem) {}
+    private record PlatformProbe(PlatformInterface hal, MemoryMap memoryMap, String platform, String problem) {}
 
     private static PlatformProbe probePlatform() {
         PhysicalMemory.prepareHost();
@@ -175,9 +180,9 @@ final class Kernel implements AutoCloseable {
             case HalResult.Ok<PlatformInterface> ok -> {
                 PlatformInterface p = ok.value();
                 CpuInfo cpu = p.getCpuInfo();
-                yield new PlatformProbe(p.getMemoryMap(), p.architecture() + ", " + cpu.modelName() + ", " + cpu.logicalCores() + " cores", null);
+                yield new PlatformProbe(p, p.getMemoryMap(), p.architecture() + ", " + cpu.modelName() + ", " + cpu.logicalCores() + " cores", null);
             }
-            case HalResult.Err<PlatformInterface> err -> new PlatformProbe(null, "unknown", err.error().message());
+            case HalResult.Err<PlatformInterface> err -> new PlatformProbe(null, null, "unknown", err.error().message());
         };
     }
 
@@ -232,10 +237,41 @@ final class Kernel implements AutoCloseable {
         return "endpoints, channels, notifications, shared memory; console channel (MPSC, " + console.capacity() + " slots)";
     }
 
-    private String startDriverManager() {
-        drivers = new DriverManager(table, journal);
+    private String startDriverManager() throws Exception {
+        drivers = new DriverManager(table, journal, new DeviceRegistry());
         programs = new BundlePrograms(framework, drivers);
-        return "";
+        // Every installed driver bundle's manifest is read; the hardware the HAL sees is matched to it.
+        int registered = 0;
+        for (Bundle b : framework.bundles()) {
+            if (b.getHeaders("").get(KoshFramework.DRIVER_HEADER) != null && registerDriver(b)) registered++;
+        }
+        PlatformProbe probe = platformProbe.get();
+        if (probe.hal() == null) return registered + " driver bundles; no platform to scan (" + probe.problem() + ")";
+        ScanReport scan = drivers.devices().scan(probe.hal());
+        for (String tie : scan.ties()) journal.warn("drivers", "match tie: " + tie);
+        for (String bad : scan.rejected()) journal.warn("drivers", "device not understood: " + bad);
+        return registered + " driver bundles; " + scan.devices() + " devices, " + scan.bound() + " bound, " + scan.unmatched().size() + " unmatched";
+    }
+
+    /** Reads a driver bundle's manifest into the device registry; a bad manifest is journaled, not fatal. */
+    boolean registerDriver(Bundle b) {
+        java.util.Map<String, String> headers = new java.util.HashMap<>();
+        var dict = b.getHeaders("");
+        for (var keys = dict.keys(); keys.hasMoreElements(); ) {
+            String k = keys.nextElement();
+            headers.put(k, dict.get(k));
+        }
+        return switch (DriverManifest.parse(b.getSymbolicName(), headers)) {
+            case Parsed.Ok<DriverDescriptor> ok -> {
+                List<String> bound = drivers.devices().register(ok.value());
+                if (!bound.isEmpty()) journal.info("drivers", ok.value().name() + " matches " + bound);
+                yield true;
+            }
+            case Parsed.Invalid<DriverDescriptor> bad -> {
+                journal.warn("drivers", b.getSymbolicName() + ": " + bad.header() + ": '" + bad.entry() + "': " + bad.reason());
+                yield false;
+            }
+        };
     }
 
     private String startDrivers() throws Exception {

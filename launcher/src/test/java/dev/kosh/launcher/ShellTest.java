@@ -48,7 +48,7 @@ class ShellTest {
     @Test
     void helpListsEveryCommandWithADescription() {
         String out = k.shell("help", true);
-        for (String c : List.of("ps", "kill", "run", "lsdrv", "insdrv", "rmdrv", "dmesg", "uptime", "shutdown", "services", "meminfo", "caps", "ipcstat")) {
+        for (String c : List.of("ps", "kill", "run", "lsdrv", "lsdev", "crashdump", "insdrv", "rmdrv", "dmesg", "uptime", "shutdown", "services", "meminfo", "caps", "ipcstat")) {
             assertTrue(out.matches("(?s).*\\n?  " + c + "\\b.*"), c + " in help:\n" + out);
         }
     }
@@ -155,6 +155,13 @@ class ShellTest {
         String out2 = k.shell("run " + user, false);
         assertTrue(out2.contains("user-space bundle dev.kosh.test.user 0.1.0") && out2.contains("may not import dev.kosh.driver.api: only driver-space bundles may"), out2);
         assertTrue(k.shell("dmesg -n 400", true).contains("spaces: user-space bundle dev.kosh.test.user"), "the refusal is journaled");
+    }
+
+    @Test
+    void lsdevListsTheDevicesTheHalFoundAndWhatDrivesThem() {
+        String out = k.shell("lsdev", true);
+        assertTrue(out.startsWith("(no devices") || out.lines().allMatch(l -> l.matches("(pci|platform|\\S+:).*\\s(unmatched|\\S+)\\s+.*")), out);
+        assertTrue(k.shell("lsdev x", false).contains("lsdev: takes no arguments"));
     }
 
     @Test
