@@ -60,4 +60,37 @@ class HttpIT {
             assertTrue(kosh.output().contains("kosh: halted"), kosh.output());
         }
     }
+
+    @Test
+    void aDriverPostedToTheApiIsInstalledAndServingAndBadJarsAreRefused() throws Exception {
+        try (KoshInstance kosh = KoshInstance.boot(data)) {
+            java.nio.file.Path jar = TestBundles.relabel(TestBundles.systemBundle("null-driver.jar"), data.resolve("zero.jar"),
+                    java.util.Map.of("Bundle-SymbolicName", "dev.kosh.driver.zero", "Kosh-Driver", "zero"));
+            byte[] bytes = java.nio.file.Files.readAllBytes(jar);
+            long best = Long.MAX_VALUE;
+            try (java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient()) {
+                var uri = java.net.URI.create("http://127.0.0.1:" + kosh.httpPort + "/api/drivers?name=zero.jar");
+                for (int round = 0; round < 3; round++) {
+                    long t0 = System.nanoTime();
+                    var r = client.send(java.net.http.HttpRequest.newBuilder(uri).POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes)).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofString());
+                    long ms = (System.nanoTime() - t0) / 1_000_000;
+                    if (round == 0) {
+                        assertEquals(201, r.statusCode(), r.body());
+                        assertTrue(r.body().contains("\"name\":\"zero\"") && r.body().contains("\"state\":\"running\""), r.body());
+                        best = ms;
+                    } else {
+                        assertEquals(400, r.statusCode(), "a driver that is already running is refused: " + r.body());
+                        assertTrue(r.body().contains("driver zero is already running"), r.body());
+                    }
+                }
+                System.out.println("driver jar POSTed → bound and serving: " + best + " ms");
+                var bad = client.send(java.net.http.HttpRequest.newBuilder(uri).POST(java.net.http.HttpRequest.BodyPublishers.ofString("not a jar")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(400, bad.statusCode());
+                assertTrue(bad.body().contains("not a valid jar"), bad.body());
+            }
+            assertTrue(kosh.get("/api/drivers").contains("\"name\":\"zero\""), kosh.get("/api/drivers"));
+        }
+    }
 }

@@ -158,17 +158,8 @@ final class Commands {
     private void insdrv(List<String> args) throws Exception {
         if (args.size() != 1) throw new Shell.CommandFailed("usage: insdrv JAR");
         Path jar = Path.of(args.getFirst());
-        BundleJars.Manifested m;
-        try {
-            m = BundleJars.inspect(jar);
-            if (m.driverName() == null) throw new Shell.CommandFailed(jar + " is not a driver bundle (no " + KoshFramework.DRIVER_HEADER + " header)");
-            Bundle installed = BundleJars.installOrUpdate(kernel.framework(), "kosh-insdrv:" + jar.toAbsolutePath(), jar);
-            kernel.registerDriver(installed);
-        } catch (BundleJars.Refused r) {
-            throw new Shell.CommandFailed(jar + ": " + r.getMessage());
-        }
-        switch (kernel.drivers().start(m.driverName(), m.symbolicName(), kernel.config().deployCapabilities(), false, DRIVER_TIMEOUT)) {
-            case SysResult.Ok<DriverInfo> ok -> out.println("driver " + m.driverName() + " running as pid " + ok.value().pid());
+        switch (kernel.installDriver(jar, "kosh-insdrv:" + jar.toAbsolutePath())) {
+            case SysResult.Ok<DriverInfo> ok -> out.println("driver " + ok.value().name() + " running as pid " + ok.value().pid());
             case SysResult.Err<DriverInfo> err -> throw new Shell.CommandFailed(err.message());
         }
     }

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.concurrent.Executors;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import dev.kosh.api.SysResult;
 import dev.kosh.driver.DriverInfo;
 import dev.kosh.kernel.init.ServiceStatus;
 import dev.kosh.kernel.process.ProcessInfo;
@@ -24,8 +26,8 @@ import dev.kosh.kernel.process.ProcessInfo;
 /**
  * The kernel's HTTP endpoint (JDK HTTP server, on loopback unless configured otherwise):
  * {@code GET /metrics} (Prometheus text), {@code GET /api/processes}, {@code GET /api/services},
- * {@code GET /api/drivers}, {@code GET /api/system}, and {@code GET /}, the live dashboard.
- * Read-only: nothing here changes the system.
+ * {@code GET /api/drivers}, {@code GET /api/system}, and {@code GET /}, the live dashboard; and
+ * {@code POST /api/drivers} (a driver jar), the one request that changes the system.
  */
 final class HttpEndpoint implements AutoCloseable {
     private final HttpServer server;
@@ -58,11 +60,15 @@ final class HttpEndpoint implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
-            if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
-                send(ex, 405, "text/plain", "method not allowed: this endpoint is read-only\n");
+            String path = ex.getRequestURI().getPath();
+            if (ex.getRequestMethod().equals("POST") && path.equals("/api/drivers")) {
+                postDriver(ex);
                 return;
             }
-            String path = ex.getRequestURI().getPath();
+            if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
+                send(ex, 405, "text/plain", "method not allowed: only GET, and POST /api/drivers\n");
+                return;
+            }
             switch (path) {
                 case "/" -> send(ex, 200, "text/html; charset=utf-8", dashboard());
                 case "/metrics" -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", kernel.registry().scrape());
@@ -74,6 +80,42 @@ final class HttpEndpoint implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             kernel.journal().warn("http", "request failed: " + e);
+        }
+    }
+
+    /** Maximum size of a driver jar accepted over HTTP. */
+    private static final int MAX_DRIVER_JAR = 64 << 20;
+
+    /**
+     * {@code POST /api/drivers} with a driver bundle jar as the body: installs and starts it, as
+     * {@code insdrv} does (same checks: signature policy, spaces, resolution). 201 with the
+     * driver as JSON, or 400 with the reason.
+     */
+    private void postDriver(HttpExchange ex) throws IOException {
+        Path jar = java.nio.file.Files.createTempFile("kosh-driver-", ".jar");
+        try {
+            try (InputStream in = ex.getRequestBody()) {
+                byte[] body = in.readNBytes(MAX_DRIVER_JAR + 1);
+                if (body.length > MAX_DRIVER_JAR) {
+                    send(ex, 413, "text/plain", "driver jar larger than " + (MAX_DRIVER_JAR >> 20) + " MiB\n");
+                    return;
+                }
+                java.nio.file.Files.write(jar, body);
+            }
+            String name = ex.getRequestURI().getQuery() != null && ex.getRequestURI().getQuery().startsWith("name=")
+                    ? ex.getRequestURI().getQuery().substring(5) : "upload";
+            switch (kernel.installDriver(jar, "kosh-http:" + name)) {
+                case SysResult.Ok<DriverInfo> ok -> {
+                    kernel.journal().info("http", "driver " + ok.value().name() + " installed over HTTP, pid " + ok.value().pid());
+                    send(ex, 201, "application/json", Json.write(driver(ok.value())));
+                }
+                case SysResult.Err<DriverInfo> err -> send(ex, 400, "text/plain", err.message() + "\n");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            send(ex, 503, "text/plain", "interrupted\n");
+        } finally {
+            java.nio.file.Files.deleteIfExists(jar);
         }
     }
 
@@ -126,18 +168,20 @@ final class HttpEndpoint implements AutoCloseable {
 
     private List<Map<String, Object>> drivers() {
         List<Map<String, Object>> list = new ArrayList<>();
-        for (DriverInfo d : kernel.drivers().list()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("name", d.name());
-            m.put("bundle", d.bundle());
-            m.put("pid", d.pid());
-            m.put("state", d.state().label());
-            m.put("requests", d.requests());
-            m.put("faults", d.faults());
-            m.put("restarts", d.restarts());
-            list.add(m);
-        }
+        for (DriverInfo d : kernel.drivers().list()) list.add(driver(d));
         return list;
+    }
+
+    private static Map<String, Object> driver(DriverInfo d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", d.name());
+        m.put("bundle", d.bundle());
+        m.put("pid", d.pid());
+        m.put("state", d.state().label());
+        m.put("requests", d.requests());
+        m.put("faults", d.faults());
+        m.put("restarts", d.restarts());
+        return m;
     }
 
     private Map<String, Object> system() {

@@ -253,6 +253,25 @@ final class Kernel implements AutoCloseable {
         return registered + " driver bundles; " + scan.devices() + " devices, " + scan.bound() + " bound, " + scan.unmatched().size() + " unmatched";
     }
 
+    /**
+     * Installs (or updates) a driver bundle from a jar and starts its driver: the path behind
+     * {@code insdrv} and {@code POST /api/drivers}. Refusals (not a jar, not a driver, not signed
+     * when the policy says so, not resolvable) come back as errors with the reason.
+     */
+    SysResult<DriverInfo> installDriver(Path jar, String location) throws InterruptedException {
+        BundleJars.Manifested m;
+        try {
+            m = BundleJars.inspect(jar);
+            if (m.driverName() == null) {
+                return SysResult.err(dev.kosh.api.Errno.INVALID_ARGUMENT, jar.getFileName() + " is not a driver bundle (no " + KoshFramework.DRIVER_HEADER + " header)");
+            }
+            registerDriver(BundleJars.installOrUpdate(framework, location, jar));
+        } catch (BundleJars.Refused r) {
+            return SysResult.err(dev.kosh.api.Errno.INVALID_ARGUMENT, jar.getFileName() + ": " + r.getMessage());
+        }
+        return drivers.start(m.driverName(), m.symbolicName(), config.deployCapabilities(), false, Duration.ofSeconds(5));
+    }
+
     /** Reads a driver bundle's manifest into the device registry; a bad manifest is journaled, not fatal. */
     boolean registerDriver(Bundle b) {
         java.util.Map<String, String> headers = new java.util.HashMap<>();
