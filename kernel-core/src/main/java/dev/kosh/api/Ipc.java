@@ -26,6 +26,15 @@ public interface Ipc {
     /** A new channel holding at most {@code capacity} messages (2..65536); SEND, RECEIVE and GRANT. */
     SysResult<Integer> createChannel(int capacity);
 
+    /**
+     * A new channel, as {@link #createChannel(int)}; with {@code singleSender} it is built for one
+     * sending thread (a single-producer queue: the fastest channel). Several senders still work,
+     * correctly, but take turns. Errors: INVALID_ARGUMENT, QUOTA_EXCEEDED.
+     */
+    default SysResult<Integer> createChannel(int capacity, boolean singleSender) {
+        return singleSender ? SysResult.err(Errno.UNAVAILABLE, "single-sender channels are not available") : createChannel(capacity);
+    }
+
     /** A new notification word; SIGNAL, WAIT and GRANT. */
     SysResult<Integer> createNotification();
 
@@ -65,6 +74,28 @@ public interface Ipc {
      * REVOKED.
      */
     SysResult<Void> send(int channel, Outgoing message, Duration timeout);
+
+    /**
+     * Puts {@code count} messages from {@code messages[offset]} on a channel (needs SEND) under one
+     * capability check, in order, as many as there is room for; waits (up to the timeout) only
+     * while not even the first fits. Answers how many were sent (at least 1); the rest were not
+     * sent. Every message is checked before any is sent. Batches carry data only: a message with
+     * transfers is INVALID_ARGUMENT (send capabilities with {@link #send}). Errors: as
+     * {@link #send}, and INVALID_ARGUMENT for a bad range, a null message or more than 65536.
+     */
+    default SysResult<Integer> sendMany(int channel, Outgoing[] messages, int offset, int count, Duration timeout) {
+        return SysResult.err(Errno.UNAVAILABLE, "sendMany is not available");
+    }
+
+    /**
+     * Takes up to {@code into.length} messages from a channel (needs RECEIVE) under one capability
+     * check into {@code into[0..n)}; waits (up to the timeout) only for the first. Answers n (at
+     * least 1). Errors: as {@link #receive} on a channel (an endpoint is WRONG_TYPE), and
+     * INVALID_ARGUMENT for a null or empty array.
+     */
+    default SysResult<Integer> receiveMany(int channel, Message[] into, Duration timeout) {
+        return SysResult.err(Errno.UNAVAILABLE, "receiveMany is not available");
+    }
 
     /** Closes a channel (needs SEND or RECEIVE): no more sends; what it holds can still be received. */
     SysResult<Void> closeChannel(int channel);

@@ -22,6 +22,13 @@ public final class Checkpoint {
      * write of whatever state the hooks will read (signal flags are written before the request).
      */
     private static volatile int requests;
+    /**
+     * A plain copy of {@link #requests}, written after it under the install lock, for
+     * {@link #pollEntry()}. Plain, so the JIT may merge its reads within one compiled body (e.g.
+     * across recursively inlined frames); never read in a loop, so no read of it is hoisted out of
+     * one (every loop of woven code polls with the volatile {@link #poll()}).
+     */
+    private static int pending;
     private static volatile SandboxHooks hooks;
     private static final Object INSTALL_LOCK = new Object(); // guards install/uninstall of hooks
 
@@ -37,9 +44,21 @@ public final class Checkpoint {
 
     private Checkpoint() {}
 
-    /** A preemption point. Inserted by the weaver at method entries and loop back-edges. */
+    /**
+     * A preemption point that cannot be hoisted out of a loop (volatile read). Inserted by the
+     * weaver in loops: before a loop back-edge, or before a call inside a loop.
+     */
     public static void poll() {
         if (requests != 0) slowPath();
+    }
+
+    /**
+     * A preemption point that runs at most once per invocation of the method it is in (outside
+     * every loop of that method): before the first call of a straight-line run of code. A plain
+     * read, which the JIT can merge across inlined frames; each real invocation reads it again.
+     */
+    public static void pollEntry() {
+        if (pending != 0) slowPath();
     }
 
     /**
@@ -103,6 +122,7 @@ public final class Checkpoint {
                 requireCurrent();
                 myRequests++;
                 REQUESTS.getAndAdd(1); // volatile: visible to every poll() after the hooks' state
+                pending = requests;
             }
         }
 
@@ -113,6 +133,7 @@ public final class Checkpoint {
                 if (myRequests == 0) throw new IllegalStateException("no checkpoint request to release");
                 myRequests--;
                 REQUESTS.getAndAdd(-1);
+                pending = requests;
             }
         }
 
@@ -121,6 +142,7 @@ public final class Checkpoint {
             synchronized (INSTALL_LOCK) {
                 if (hooks != mine) return;
                 REQUESTS.getAndAdd(-myRequests);
+                pending = requests;
                 myRequests = 0;
                 hooks = null;
             }

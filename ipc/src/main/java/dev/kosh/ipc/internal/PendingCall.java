@@ -49,6 +49,8 @@ public final class PendingCall extends KernelObject {
     final Object data;
     final Capability[] carried;
     volatile boolean clientParked;
+    /** The server thread's reply object this call is armed on, or null (then this call is its own reply object). Written before QUEUED→RECEIVED. */
+    ReplyObject replyObject;
 
     // written before the state becomes REPLIED or FAILED
     Message reply;

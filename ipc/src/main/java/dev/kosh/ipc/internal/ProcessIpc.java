@@ -43,6 +43,8 @@ public final class ProcessIpc implements Ipc {
     private final CapabilityTable table;
     private final CapabilitySpace space;
     private final int pid;
+    /** Each server thread's reusable reply object (see {@link ReplyObject}); the first call a thread receives mints it. */
+    private final ThreadLocal<ReplyObject> replyObjects = new ThreadLocal<>();
 
     public ProcessIpc(dev.kosh.ipc.IpcKernel kernel, KoshProcess process) {
         this.kernel = kernel;
@@ -67,11 +69,16 @@ public final class ProcessIpc implements Ipc {
 
     @Override
     public SysResult<Integer> createChannel(int capacity) {
+        return createChannel(capacity, false);
+    }
+
+    @Override
+    public SysResult<Integer> createChannel(int capacity, boolean singleSender) {
         process.checkpoint();
         if (capacity < 2 || capacity > MAX_CHANNEL_CAPACITY) {
             return SysResult.err(Errno.INVALID_ARGUMENT, "a channel holds 2 to " + MAX_CHANNEL_CAPACITY + " messages, not " + capacity);
         }
-        ChannelObject c = new ChannelObject(space, kernel.objects(), capacity);
+        ChannelObject c = new ChannelObject(space, kernel.objects(), capacity, singleSender);
         return kernel.track(c, space.create(table, c, Rights.of(Right.SEND, Right.RECEIVE, Right.GRANT), 0));
     }
 
@@ -271,7 +278,14 @@ public final class ProcessIpc implements Ipc {
             return true;
         }
         if (pc.cas(PendingCall.RECEIVED, PendingCall.CANCELLED)) {
-            space.destroy(pc, dev.kosh.kernel.cap.EndReason.OBJECT_DESTROYED); // the server's reply capability ends
+            ReplyObject r = pc.replyObject; // written before the server's QUEUED→RECEIVED CAS, which ours read
+            if (r != null) {
+                // the handle the server holds ends (DEAD_PEER), then the reply object is free for its next call
+                space.retire(r.capability, dev.kosh.kernel.cap.EndReason.OBJECT_DESTROYED);
+                r.call = null; // volatile: publishes the retired handle to the server's next arm
+            } else {
+                space.destroy(pc, dev.kosh.kernel.cap.EndReason.OBJECT_DESTROYED); // the server's reply capability ends
+            }
             return true;
         }
         return false;
@@ -307,7 +321,10 @@ public final class ProcessIpc implements Ipc {
 
     private SysResult<Message> receiveCall(Capability via, Endpoint e, Duration timeout) {
         PendingCall first = e.queue.poll(); // fast path: a caller is already waiting
-        if (first != null && first.cas(PendingCall.QUEUED, PendingCall.RECEIVED)) return accept(first, e);
+        if (first != null) {
+            SysResult<Message> taken = take(first, e);
+            if (taken != null) return taken;
+        }
         long deadline = deadline(timeout);
         long spinUntil = System.nanoTime() + kernel.options().spinNanos();
         Thread me = Thread.currentThread();
@@ -316,8 +333,9 @@ public final class ProcessIpc implements Ipc {
             while (true) {
                 PendingCall pc = e.queue.poll();
                 if (pc != null) {
-                    if (!pc.cas(PendingCall.QUEUED, PendingCall.RECEIVED)) continue; // cancelled or failed: its owner cleaned it up
-                    return accept(pc, e);
+                    SysResult<Message> taken = take(pc, e);
+                    if (taken != null) return taken;
+                    continue; // cancelled or failed: its owner cleaned it up
                 }
                 SysResult<Message> stop = stopWaiting(via, e.dead(), e.describe(), deadline, timeout, me, true);
                 if (stop != null) return stop;
@@ -356,16 +374,50 @@ public final class ProcessIpc implements Ipc {
         return null;
     }
 
-    /** The server took {@code pc}: its capabilities and a reply capability go into this table. */
-    private SysResult<Message> accept(PendingCall pc, Endpoint e) {
+    /**
+     * Claims a polled call (QUEUED→RECEIVED) and hands it to this server thread, or null if the
+     * call was cancelled or failed meanwhile. Fast path: the thread's idle reply object is armed
+     * with the call before the CAS (no lock, no capability minted); otherwise a one-shot reply
+     * capability is minted as before.
+     */
+    private SysResult<Message> take(PendingCall pc, Endpoint e) {
+        ReplyObject r = replyObjects.get();
+        if (r != null && r.idle()) {
+            int replyHandle = r.capability.handle(); // read before the CAS: a cancelling client retires exactly this one
+            pc.replyObject = r;
+            r.call = pc; // volatile; only this thread arms r, and only while it is idle
+            if (!pc.cas(PendingCall.QUEUED, PendingCall.RECEIVED)) { // volatile CAS: publishes replyObject to the client
+                r.call = null;
+                return null;
+            }
+            pc.serverPid = pid;
+            if (e.lastServerPid != pid) e.lastServerPid = pid; // no store per call: clients read this cache line
+            e.calls.increment();
+            List<Integer> handles = attachAll(pc.carried, table);
+            return SysResult.ok(new Message(pc.clientPid, pid, pc.type, pc.label, pc.data, handles, pc.via.badge(), replyHandle));
+        }
+        if (!pc.cas(PendingCall.QUEUED, PendingCall.RECEIVED)) return null;
+        return accept(pc, e, r == null || !r.capability.live());
+    }
+
+    /** The slow path: the call's own one-shot reply capability goes into this table (and a reply object for next time). */
+    private SysResult<Message> accept(PendingCall pc, Endpoint e, boolean newReplyObject) {
         pc.serverPid = pid;
-        if (e.lastServerPid != pid) e.lastServerPid = pid; // no store per call: clients read this cache line
+        if (e.lastServerPid != pid) e.lastServerPid = pid;
         e.calls.increment();
         List<Integer> handles = attachAll(pc.carried, table);
         SysResult<Integer> replyCap = space.mint(table, pc, REPLY_RIGHTS);
         if (!(replyCap instanceof SysResult.Ok<Integer>(Integer replyHandle))) {
             pc.fail(PendingCall.RECEIVED, Errno.DEAD_PEER, "pid " + pid + " could not take the call: " + ((SysResult.Err<Integer>) replyCap).message());
             return errOf(replyCap);
+        }
+        if (newReplyObject) {
+            // this thread's reusable reply object, for its next call (not when the table is near its quota)
+            ReplyObject r = new ReplyObject(Thread.currentThread().getName());
+            if (space.mint(table, r, REPLY_RIGHTS) instanceof SysResult.Ok<Integer>(Integer h)) {
+                r.capability = table.lookup(h);
+                if (r.capability != null) replyObjects.set(r);
+            }
         }
         return SysResult.ok(new Message(pc.clientPid, pid, pc.type, pc.label, pc.data, handles, pc.via.badge(), replyHandle));
     }
@@ -381,6 +433,23 @@ public final class ProcessIpc implements Ipc {
         if (refusal[0] != null) return err(Errno.INVALID_ARGUMENT, refusal[0]);
         SysResult<Capability[]> detached = detachAll(response.transfers());
         if (!(detached instanceof SysResult.Ok<Capability[]>(Capability[] carried))) return errOf(detached);
+        if (rc.object() instanceof ReplyObject r) {
+            PendingCall armed = r.call; // volatile read: after it, a handle retired by a cancelling client is visible
+            if (armed == null || rc.handle() != replyHandle) {
+                discardAll(carried);
+                SysResult<Capability> now = table.resolve(replyHandle, ObjectType.REPLY, REPLY);
+                return now.isOk() ? err(Errno.INVALID_HANDLE, "handle " + replyHandle + " (" + r.describe() + ") has no call to answer") : errOf(now);
+            }
+            if (!armed.cas(PendingCall.RECEIVED, PendingCall.REPLYING)) {
+                discardAll(carried); // the caller gave up, or the call failed: that side frees the reply object
+                return err(Errno.DEAD_PEER, "caller pid " + armed.clientPid + " is no longer waiting (timed out, revoked or exited)");
+            }
+            space.reissue(rc); // one-shot: the used handle ends; no lock (we won the call's CAS)
+            r.call = null;     // volatile: the reply object is idle again, its new handle published
+            List<Integer> handles = attachAll(carried, armed.clientTable);
+            armed.complete(new Message(pid, armed.clientPid, response.type(), response.label(), data, handles, 0, 0));
+            return SysResult.ok(null);
+        }
         PendingCall pc = (PendingCall) rc.object();
         if (!pc.cas(PendingCall.RECEIVED, PendingCall.REPLYING)) {
             space.delete(table, replyHandle);
@@ -412,7 +481,7 @@ public final class ProcessIpc implements Ipc {
         SysResult<Capability[]> detached = detachAll(message.transfers());
         if (!(detached instanceof SysResult.Ok<Capability[]>(Capability[] carried))) return errOf(detached);
         ChannelObject.Item item = new ChannelObject.Item(pid, message.type(), message.label(), data, carried);
-        if (ch.queue.offer(item)) return sent(ch);
+        if (ch.offer(item)) return sent(ch);
         if (timeout.isZero()) {
             discardAll(carried);
             return err(Errno.FULL, ch.describe() + " is full");
@@ -422,7 +491,7 @@ public final class ProcessIpc implements Ipc {
         ch.senders.add(me);
         try (KoshProcess.BlockScope ignored = process.block(BlockReason.IPC)) {
             while (true) {
-                if (ch.queue.offer(item)) return sent(ch);
+                if (ch.offer(item)) return sent(ch);
                 Errno stop = null;
                 String why = null;
                 if (!via.live()) {
@@ -451,6 +520,92 @@ public final class ProcessIpc implements Ipc {
         }
     }
 
+    @Override
+    public SysResult<Integer> sendMany(int channel, Outgoing[] messages, int offset, int count, Duration timeout) {
+        process.checkpoint();
+        String badTimeout = checkTimeout(timeout);
+        if (badTimeout != null) return err(Errno.INVALID_ARGUMENT, badTimeout);
+        if (messages == null || count < 1 || count > MAX_CHANNEL_CAPACITY || offset < 0 || offset > messages.length - count) {
+            return err(Errno.INVALID_ARGUMENT, "sendMany needs 1 to " + MAX_CHANNEL_CAPACITY + " messages inside the array, not "
+                    + count + " from " + offset + (messages == null ? " of null" : " of " + messages.length));
+        }
+        Capability via = table.fast(channel, ObjectType.CHANNEL, SEND);
+        if (via == null) return errOf(table.resolve(channel, ObjectType.CHANNEL, SEND));
+        ChannelObject ch = (ChannelObject) via.object();
+        if (ch.closed) return err(Errno.CLOSED, ch.describe() + " is closed");
+        // decode every message before sending any (the caller may change its array afterwards: items hold what was checked)
+        ChannelObject.Item[] items = new ChannelObject.Item[count];
+        String[] refusal = new String[1];
+        for (int i = 0; i < count; i++) {
+            Outgoing m = messages[offset + i];
+            if (m == null || m.type() == null) return err(Errno.INVALID_ARGUMENT, "message " + (offset + i) + " is null or has no type");
+            if (!m.transfers().isEmpty()) return err(Errno.INVALID_ARGUMENT, "message " + (offset + i) + " carries capabilities: send it with send()");
+            Object data = freeze(m, refusal);
+            if (refusal[0] != null) return err(Errno.INVALID_ARGUMENT, "message " + (offset + i) + ": " + refusal[0]);
+            items[i] = new ChannelObject.Item(pid, m.type(), m.label(), data, ChannelObject.NONE);
+        }
+        int n = offerAll(ch, items);
+        if (n > 0) return sentMany(ch, n);
+        if (timeout.isZero()) return err(Errno.FULL, ch.describe() + " is full");
+        long deadline = deadline(timeout);
+        Thread me = Thread.currentThread();
+        ch.senders.add(me);
+        try (KoshProcess.BlockScope ignored = process.block(BlockReason.IPC)) {
+            while (true) {
+                n = offerAll(ch, items);
+                if (n > 0) return sentMany(ch, n);
+                if (!via.live()) return err(Errno.REVOKED, "the capability for " + ch.describe() + " was revoked");
+                if (ch.closed) return err(Errno.CLOSED, ch.describe() + " was closed");
+                if (me.isInterrupted()) {
+                    Thread.interrupted();
+                    process.checkpoint();
+                    return err(Errno.CLOSED, "send interrupted");
+                }
+                if (System.nanoTime() - deadline >= 0) return err(Errno.TIMEOUT, ch.describe() + " still full after " + timeout.toMillis() + " ms");
+                LockSupport.parkNanos(ch, Math.min(deadline - System.nanoTime(), 1_000_000L));
+            }
+        } finally {
+            ch.senders.remove(me);
+        }
+    }
+
+    /** Offers items in order until one does not fit; answers how many went in. One producer turn for the batch. */
+    private static int offerAll(ChannelObject ch, ChannelObject.Item[] items) {
+        if (!ch.singleSender) {
+            int n = 0;
+            while (n < items.length && ch.queue.offer(items[n])) n++;
+            return n;
+        }
+        while (!ch.producer.compareAndSet(false, true)) Thread.onSpinWait(); // volatile CAS: the SPSC producer side is ours
+        try {
+            int n = 0;
+            while (n < items.length && ch.queue.offer(items[n])) n++; // ordered (release) index store per item, no fence
+            return n;
+        } finally {
+            ch.producer.set(false); // volatile store: the next sender sees our indices
+        }
+    }
+
+    private static SysResult<Integer> sentMany(ChannelObject ch, int n) {
+        ch.sent.add(n);
+        ch.receivers.wakeAll(); // one fence per batch, then wake the receiver if it is parked
+        return SysResult.ok(n);
+    }
+
+    @Override
+    public SysResult<Integer> receiveMany(int channel, Message[] into, Duration timeout) {
+        process.checkpoint();
+        String badTimeout = checkTimeout(timeout);
+        if (badTimeout != null) return err(Errno.INVALID_ARGUMENT, badTimeout);
+        if (into == null || into.length == 0) return err(Errno.INVALID_ARGUMENT, "receiveMany needs a non-empty array");
+        Capability via = table.fast(channel, ObjectType.CHANNEL, RECEIVE);
+        if (via == null) return errOf(table.resolve(channel, ObjectType.CHANNEL, RECEIVE));
+        ChannelObject ch = (ChannelObject) via.object();
+        SysResult<Message> first = receiveChannel(via, ch, timeout, into);
+        if (!(first instanceof SysResult.Ok<Message>)) return errOf(first);
+        return SysResult.ok(((SysResult.Ok<Message>) first).value().label()); // the count, see drainInto
+    }
+
     private static SysResult<Void> sent(ChannelObject ch) {
         ch.sent.increment();
         ch.receivers.wakeAll(); // fence, then wake the receiver if it is parked
@@ -458,10 +613,15 @@ public final class ProcessIpc implements Ipc {
     }
 
     private SysResult<Message> receiveChannel(Capability via, ChannelObject ch, Duration timeout) {
+        return receiveChannel(via, ch, timeout, null);
+    }
+
+    /** With {@code batch}: fills it after the first message and answers a count message (see {@link #drainInto}). */
+    private SysResult<Message> receiveChannel(Capability via, ChannelObject ch, Duration timeout, Message[] batch) {
         if (ch.consumer.compareAndSet(false, true)) { // fast path: no clock reads when a message is waiting
             try {
                 ChannelObject.Item item = ch.queue.poll();
-                if (item != null) return delivered(via, ch, item);
+                if (item != null) return batch == null ? delivered(via, ch, item) : drainInto(via, ch, item, batch);
             } finally {
                 ch.consumer.set(false);
             }
@@ -478,7 +638,7 @@ public final class ProcessIpc implements Ipc {
         try {
             while (true) {
                 ChannelObject.Item item = ch.queue.poll();
-                if (item != null) return delivered(via, ch, item);
+                if (item != null) return batch == null ? delivered(via, ch, item) : drainInto(via, ch, item, batch);
                 SysResult<Message> stop = stopWaiting(via, ch.closed && ch.queue.isEmpty(), ch.describe(), deadline, timeout, me, false);
                 if (stop != null) return stop;
                 long now = System.nanoTime();
@@ -499,6 +659,22 @@ public final class ProcessIpc implements Ipc {
             if (registered) ch.receivers.remove(me);
             ch.consumer.set(false);
         }
+    }
+
+    /** The first item and what else is queued, up to {@code into.length}; consumer held. Answers the count as the label of a marker message. */
+    private SysResult<Message> drainInto(Capability via, ChannelObject ch, ChannelObject.Item first, Message[] into) {
+        long badge = via.badge();
+        into[0] = message(first, badge);
+        int n = 1;
+        ChannelObject.Item item;
+        while (n < into.length && (item = ch.queue.poll()) != null) into[n++] = message(item, badge);
+        if (!ch.senders.isEmpty()) ch.senders.wakeAll(); // once per batch
+        return SysResult.ok(new Message(0, pid, MessageType.SYSTEM_CALL, n, null, NO_HANDLES, 0, 0));
+    }
+
+    private Message message(ChannelObject.Item item, long badge) {
+        List<Integer> handles = attachAll(item.carried(), table);
+        return new Message(item.sender(), pid, item.type(), item.label(), item.data(), handles, badge, 0);
     }
 
     private SysResult<Message> delivered(Capability via, ChannelObject ch, ChannelObject.Item item) {

@@ -44,6 +44,11 @@ public final class Capability {
         return id;
     }
 
+    /** Its current handle in its table (racy outside the space lock; a reply object's changes per call). */
+    public int handle() {
+        return handle;
+    }
+
     public KernelObject object() {
         return object;
     }

@@ -338,6 +338,32 @@ public final class CapabilitySpace {
         return create(table, object, rights, 0);
     }
 
+    /**
+     * Data plane, no lock: {@code c} (a capability in a table) gets a new handle in the same slot;
+     * the old one answers INVALID_HANDLE from now on. Used for a server thread's reusable reply
+     * object after a reply, so each call has its own one-shot handle without minting a capability.
+     * Only one thread at a time may re-issue a given capability (see {@code CapabilityTable.reissue}).
+     * Answers the new handle, or 0 if the capability ended.
+     */
+    public int reissue(Capability c) {
+        CapabilityTable t = c.owner;
+        return t == null ? 0 : t.reissue(c);
+    }
+
+    /**
+     * Control plane: as {@link #reissue}, under the lock, and a later use of the old handle answers
+     * {@code reason}'s error (a reply object whose caller gave up: DEAD_PEER). Answers the new handle, or 0.
+     */
+    public int retire(Capability c, EndReason reason) {
+        lock.lock();
+        try {
+            CapabilityTable t = c.owner;
+            return t == null ? 0 : t.retireHandle(c, reason);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---- inspection --------------------------------------------------------------------------
 
     /** What {@code handle} names. */

@@ -187,11 +187,48 @@ public final class CapabilityTable {
         synchronized (this) {
             endedHandles[slot] = c.handle;
             endReasons[slot] = reason;
-            generations[slot] = (generations[slot] + 1) & GENERATION_MASK;
+            // from the handle, not the array: a reissued handle (reply objects) is ahead of generations[slot]
+            generations[slot] = ((c.handle >>> 16) + 1) & GENERATION_MASK;
         }
         count--;
         if (slot < freeHint) freeHint = slot;
         c.owner = null;
+    }
+
+    private static int nextGeneration(int handle) {
+        return ((((handle >>> 16) + 1) & GENERATION_MASK) << 16) | (handle & 0xFFFF);
+    }
+
+    /**
+     * Gives {@code c} the next handle of its slot without the space lock: the old handle stops
+     * naming it (a later use answers INVALID_HANDLE). For the reply object of a server thread,
+     * which keeps its slot across calls and needs a fresh handle per call. The caller must be the
+     * only thread changing {@code c}'s handle at that moment (the reply object's protocol: only the
+     * winner of the call's state CAS re-issues). A concurrent removal under the lock may compute
+     * the slot's next generation from the old handle; the re-issued handle is then given to nobody.
+     * Answers the new handle, or 0 if {@code c} is no longer in this table.
+     */
+    int reissue(Capability c) {
+        int h = c.handle;
+        if (c.owner != this || !c.live()) return 0;
+        int next = nextGeneration(h);
+        c.handle = next; // plain int write (atomic); readers on other threads order it through the call's state CAS
+        return next;
+    }
+
+    /** {@link #reissue}, remembering the old handle as ended for {@code reason}. Space lock held. */
+    int retireHandle(Capability c, EndReason reason) {
+        int h = c.handle;
+        if (c.owner != this || !c.live()) return 0;
+        int slot = slotOf(h);
+        synchronized (this) {
+            if (slot >= endedHandles.length) return 0;
+            endedHandles[slot] = h;
+            endReasons[slot] = reason;
+        }
+        int next = nextGeneration(h);
+        c.handle = next;
+        return next;
     }
 
     /** Every live capability, in slot order (space lock held). */

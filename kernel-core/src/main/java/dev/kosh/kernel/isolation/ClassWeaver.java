@@ -16,6 +16,7 @@ import java.lang.classfile.TypeKind;
 import java.lang.classfile.attribute.CodeAttribute;
 import java.lang.classfile.instruction.BranchInstruction;
 import java.lang.classfile.instruction.ExceptionCatch;
+import java.lang.classfile.instruction.InvokeDynamicInstruction;
 import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.classfile.instruction.LabelTarget;
 import java.lang.classfile.instruction.LoadInstruction;
@@ -35,8 +36,12 @@ import java.util.Set;
  * Verifies a class and, if it is accepted, weaves it so the kernel keeps control of its threads:
  *
  * <ul>
- *   <li><b>preemption points</b>: {@code Checkpoint.poll()} at every method entry and before every
- *       branch to an earlier offset (loop back-edges, backward switches);</li>
+ *   <li><b>preemption points</b>: on every path from a method's entry (or a join point: branch
+ *       target, handler) to its first call, a poll before that call; before every branch to an
+ *       earlier offset (loop back-edges, backward switches) unless the straight-line run leading
+ *       to it has polled already. Polls inside a loop are {@code Checkpoint.poll()} (volatile,
+ *       never hoisted); the others {@code Checkpoint.pollEntry()} (plain). Leaf code (no call, no
+ *       loop) runs in bounded time and is not polled;</li>
  *   <li><b>uncatchable kill</b>: every exception handler first passes the caught throwable to
  *       {@code Checkpoint.caught}, which rethrows the kill error (for javac's
  *       {@code synchronized} handlers, right after their {@code monitorexit}, so the monitor is
@@ -143,7 +148,10 @@ public final class ClassWeaver {
         private final Set<Label> branchTargets = new HashSet<>();
         private final Set<Label> passed = new HashSet<>();
         private final Set<List<Label>> selfCovering = new HashSet<>(); // by labels: elements are fresh objects on each pass
-        private boolean entered;
+        /** A poll has run on every path from the last join point (branch target, handler) to here. */
+        private boolean polled;
+        private final boolean[] inLoop; // by element index
+        private int index = -1;         // of the element being woven
         private HandlerState state = HandlerState.NONE;
         private int stored;
 
@@ -156,14 +164,21 @@ public final class ClassWeaver {
                     if (handler >= ca.labelToBci(h.tryStart()) && handler < ca.labelToBci(h.tryEnd())) selfCovering.add(key(h));
                 }
             }
-            Set<Label> seen = new HashSet<>();
-            boolean loopsOrCalls = false;
-            for (CodeElement e : code) {
-                if (e instanceof LabelTarget lt) seen.add(lt.label());
-                if (e instanceof InvokeInstruction || e instanceof java.lang.classfile.instruction.InvokeDynamicInstruction
-                        || (e instanceof Instruction i && isBackEdge(i, seen))) {
-                    loopsOrCalls = true;
+            // which elements lie inside a loop: between a backward branch's target and the branch
+            // (every cycle of the control-flow graph is covered by such ranges)
+            List<CodeElement> elements = code.elementList();
+            inLoop = new boolean[elements.size()];
+            java.util.Map<Label, Integer> at = new java.util.HashMap<>();
+            for (int k = 0; k < elements.size(); k++) {
+                CodeElement e = elements.get(k);
+                if (e instanceof LabelTarget lt) at.put(lt.label(), k);
+                if (e instanceof Instruction i && isBackEdge(i, at.keySet())) {
+                    int from = k;
+                    for (Label t : targets(i)) if (at.containsKey(t)) from = Math.min(from, at.get(t));
+                    for (int x = from; x <= k; x++) inLoop[x] = true;
                 }
+            }
+            for (CodeElement e : code) {
                 switch (e) {
                     case BranchInstruction b -> branchTargets.add(b.target());
                     case TableSwitchInstruction t -> {
@@ -177,18 +192,11 @@ public final class ClassWeaver {
                     default -> { }
                 }
             }
-            // A method with no loop and no call runs in bounded time (exception edges reach the
-            // poll in Checkpoint.caught): its entry poll would only cost, e.g. in getters.
-            entered = !loopsOrCalls;
         }
 
         @Override
         public void accept(CodeBuilder b, CodeElement e) {
-            if (!entered) {
-                entered = true;
-                poll(b);
-                counts.entry++;
-            }
+            index++;
             switch (e) {
                 case LabelTarget lt -> label(b, lt);
                 case ExceptionCatch h when selfCovering.contains(key(h)) -> {
@@ -208,6 +216,7 @@ public final class ClassWeaver {
             if (state != HandlerState.NONE && (branchTargets.contains(l) || handlerLabels.contains(l))) {
                 finishHandlerCheck(b); // other paths join here: the check must stay on the handler's own path
             }
+            if (branchTargets.contains(l) || handlerLabels.contains(l)) polled = false; // a join point
             passed.add(l);
             b.with(lt);
             if (handlerLabels.contains(l)) {
@@ -246,9 +255,16 @@ public final class ClassWeaver {
                 }
                 case MONITOR_EXITED -> finishHandlerCheck(b);
             }
-            if (isBackEdge(ins, passed)) {
+            if (!polled && isBackEdge(ins, passed)) {
                 poll(b);
+                polled = true;
                 counts.backEdge++;
+            }
+            if (!polled && (ins instanceof InvokeInstruction || ins instanceof InvokeDynamicInstruction)) {
+                if (inLoop[index]) poll(b); // a loop body: this poll must not be hoisted
+                else b.invokestatic(CHECKPOINT, "pollEntry", POLL);
+                polled = true;
+                counts.entry++;
             }
             if (ins instanceof InvokeInstruction i && Guards.isEntryPoint(i.owner().asInternalName(), i.name().stringValue())) {
                 guard(b, i);
@@ -268,8 +284,26 @@ public final class ClassWeaver {
             } else {
                 b.aload(stored);
             }
-            b.invokestatic(CHECKPOINT, "caught", CAUGHT);
+            b.invokestatic(CHECKPOINT, "caught", CAUGHT); // also a preemption point
             state = HandlerState.NONE;
+            polled = true;
+        }
+
+        private static List<Label> targets(Instruction ins) {
+            List<Label> t = new ArrayList<>();
+            switch (ins) {
+                case BranchInstruction br -> t.add(br.target());
+                case TableSwitchInstruction ts -> {
+                    t.add(ts.defaultTarget());
+                    for (SwitchCase c : ts.cases()) t.add(c.target());
+                }
+                case LookupSwitchInstruction ls -> {
+                    t.add(ls.defaultTarget());
+                    for (SwitchCase c : ls.cases()) t.add(c.target());
+                }
+                default -> { }
+            }
+            return t;
         }
 
         private static boolean isBackEdge(Instruction ins, Set<Label> passed) {

@@ -4,8 +4,8 @@ package dev.kosh.kernel.isolation;
  * What the weaver inserted into one class.
  *
  * @param methods        methods with code
- * @param entryPolls     preemption points at method entries
- * @param backEdgePolls  preemption points before loop back-edges
+ * @param entryPolls     preemption points before calls (one per straight-line run of code that calls)
+ * @param backEdgePolls  preemption points before loop back-edges (where the loop body has not polled)
  * @param handlerChecks  kill rethrows at exception handlers
  * @param guardedCalls   reflective calls given a run-time guard
  */

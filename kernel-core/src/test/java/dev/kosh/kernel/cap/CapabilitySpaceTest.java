@@ -237,4 +237,25 @@ class CapabilitySpaceTest {
         assertEquals(Errno.INVALID_ARGUMENT, errno(space.derive(a, h, Rights.NONE, 0)));
         assertEquals(Errno.INVALID_ARGUMENT, errno(space.detach(a, h, false)));
     }
+
+    @Test
+    void reissuingAHandleEndsTheOldOneAndRetiringRemembersWhy() {
+        Thing t = new Thing();
+        int h1 = ok(space.create(a, t, ALL, 0));
+        Capability c = a.lookup(h1);
+        int h2 = space.reissue(c);
+        assertNotEquals(h1, h2);
+        assertEquals(h2, c.handle());
+        assertNull(a.lookup(h1));
+        assertEquals(c, a.lookup(h2));
+        assertEquals(Errno.INVALID_HANDLE, errno(a.resolve(h1, null, 0)));
+        int h3 = space.retire(c, EndReason.OBJECT_DESTROYED);
+        assertEquals(Errno.DEAD_PEER, errno(a.resolve(h2, null, 0)), "a retired handle answers its reason");
+        assertEquals(c, a.lookup(h3));
+        ok(space.delete(a, h3));
+        assertEquals(0, space.reissue(c), "an ended capability is not re-issued");
+        assertEquals(0, space.retire(c, EndReason.OBJECT_DESTROYED));
+        int h4 = ok(space.create(a, new Thing(), ALL, 0));
+        for (int old : new int[] {h1, h2, h3}) assertNotEquals(old, h4, "the slot's next capability gets a handle never issued before");
+    }
 }

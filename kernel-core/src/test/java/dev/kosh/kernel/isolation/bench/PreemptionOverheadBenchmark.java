@@ -18,7 +18,8 @@ import org.openjdk.jmh.annotations.State;
  * The cost of preemption points: the same CPU-bound workload, loaded once as it was compiled
  * ({@code plain}, the baseline) and once verified and woven ({@code woven}), each through its own
  * class loader, in the same run. No checkpoint request is outstanding, so this measures the fast
- * path: one volatile read and a not-taken branch per method entry and loop back-edge.
+ * path: a read and a not-taken branch per loop iteration and per invocation that calls.
+ * {@link PreemptionOverheadInterleaved} does the same comparison in one JVM, for noisy hosts.
  *
  * <p>Run: {@code java -cp <test class path> org.openjdk.jmh.Main PreemptionOverhead -f 1 -wi 3 -i 5}
  * (see docs/isolation.md for numbers).
