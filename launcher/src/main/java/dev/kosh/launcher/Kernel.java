@@ -297,7 +297,8 @@ final class Kernel implements AutoCloseable {
         List<String> started = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         for (DriverSpec spec : config.drivers()) {
-            SysResult<DriverInfo> r = drivers.start(spec.name(), spec.bundle(), spec.capabilities(), spec.essential(), Duration.ofSeconds(5));
+            var supervision = new dev.kosh.driver.Supervision(spec.restart().maxRestarts(), spec.restart().window());
+            SysResult<DriverInfo> r = drivers.start(spec.name(), spec.bundle(), spec.capabilities(), spec.essential(), supervision, Duration.ofSeconds(5));
             switch (r) {
                 case SysResult.Ok<DriverInfo> ok -> started.add(spec.name() + " (pid " + ok.value().pid() + ")");
                 case SysResult.Err<DriverInfo> err -> {

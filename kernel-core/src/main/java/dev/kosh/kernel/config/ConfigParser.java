@@ -36,7 +36,8 @@ public final class ConfigParser {
 
     private static final Set<String> KERNEL_KEYS = Set.of("memory", "http.bind", "http.port", "stop-timeout", "deploy.capabilities",
             "driver.bundles", "driver.signatures", "trust-store", "threads", "heap.soft", "heap.hard", "heap.window");
-    private static final Set<String> DRIVER_KEYS = Set.of("bundle", "capabilities", "essential", "threads", "heap.soft", "heap.hard");
+    private static final Set<String> DRIVER_KEYS = Set.of("bundle", "capabilities", "essential", "threads", "heap.soft", "heap.hard",
+            "restart-limit");
     private static final Set<String> SERVICE_KEYS = Set.of("program", "args", "after", "restart", "restart-limit",
             "priority", "capabilities", "essential", "threads", "heap.soft", "heap.hard");
     private static final int MAX_THREADS = 10_000;
@@ -193,6 +194,7 @@ public final class ConfigParser {
                         capabilities(v.get("capabilities")),
                         bool(v.get("essential"), false),
                         limits(s, defaults),
+                        restart(null, v.get("restart-limit")),
                         s.line()));
                 default -> services.add(new ServiceSpec(s.name(),
                         required(s, "program").text(),

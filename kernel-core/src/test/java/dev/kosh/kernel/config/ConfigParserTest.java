@@ -416,4 +416,15 @@ class ConfigParserTest {
         org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
                 () -> ConfigParser.parse("t.conf", "[service s]\nprogram = p\nafter = x:y\n"));
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(5)
+    void aDriverMayBoundItsRestartsAndDefaultsToFiveInAMinute() throws Exception {
+        SystemConfig c = ConfigParser.parse("t.conf", "[driver a]\nbundle = x\nrestart-limit = 2 in 10s\n[driver b]\nbundle = y\n");
+        assertEquals(2, c.drivers().get(0).restart().maxRestarts());
+        assertEquals(java.time.Duration.ofSeconds(10), c.drivers().get(0).restart().window());
+        assertEquals(5, c.drivers().get(1).restart().maxRestarts());
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigParser.parse("t.conf", "[driver a]\nbundle = x\nrestart-limit = often\n"));
+        assertTrue(e.getMessage().startsWith("t.conf:3: restart-limit must look like '5 in 60s'"), e.getMessage());
+    }
 }
