@@ -53,7 +53,8 @@ final class Commands {
         shell.register("crashdump", "crashdump NAME", "the last crash dump of a driver (cause, request in flight, last requests)", this::crashdump);
         shell.register("drvcall", "drvcall NAME OP [TEXT]", "send a request to a driver and print the answer", this::drvcall);
         shell.register("dmesg", "dmesg [-b N] [-n LINES]", "show the kernel journal (of the boot N boots ago)", this::dmesg);
-        shell.register("meminfo", "meminfo", "physical memory: frames free per order", a -> meminfo(a));
+        shell.register("meminfo", "meminfo", "physical memory: frames free per order; virtual memory: faults, swap, compactions", a -> meminfo(a));
+        shell.register("pmap", "pmap PID", "a process's address space: regions, resident, shared and swapped kB, page-table frames", this::pmap);
         shell.register("caps", "caps PID", "a process's capability table: handle, object, rights, badge, derived-from; its grants", this::caps);
         shell.register("ipcstat", "ipcstat", "IPC: calls and errors, registered services, live endpoints, channels, notifications, shared memory", a -> ipcstat(a));
         shell.register("uptime", "uptime", "time since boot, boot number, process count", a -> uptime(a));
@@ -285,6 +286,25 @@ final class Commands {
     private void meminfo(List<String> args) {
         noArgs("meminfo", args);
         out.println(kernel.memory().stats().format());
+        ProcessMemory vm = kernel.processMemory();
+        if (vm != null) out.println(vm.formatStats());
+    }
+
+    private void pmap(List<String> args) {
+        if (args.size() != 1) throw new Shell.CommandFailed("usage: pmap PID");
+        int pid = parsePid(args.getFirst());
+        KoshProcess p = kernel.processes().get(pid).orElseThrow(() -> new Shell.CommandFailed("no process " + pid));
+        ProcessMemory vm = kernel.processMemory();
+        var space = vm == null ? Optional.<dev.kosh.memory.VirtualAddressSpace>empty() : vm.space(pid);
+        if (space.isEmpty()) throw new Shell.CommandFailed("pid " + pid + " (" + p.name() + ") has no address space");
+        String map;
+        try {
+            map = space.get().pmap().format();
+        } catch (IllegalStateException reaped) { // closed between the lookup and the walk
+            throw new Shell.CommandFailed("no process " + pid);
+        }
+        out.println(pid + ": " + p.name() + " (space " + space.get().id() + ")");
+        out.print(map);
     }
 
     private void uptime(List<String> args) {

@@ -71,6 +71,7 @@ final class Kernel implements AutoCloseable {
     private ServiceHooks serviceHooks;
     private PhysicalMemory memory;
     private volatile MemoryMetrics memoryMetrics;
+    private ProcessMemory processMemory;
     private final CompletableFuture<PlatformProbe> platformProbe;
     private KernelThreads threads;
     private AllocationWatchdog watchdog;
@@ -197,9 +198,10 @@ final class Kernel implements AutoCloseable {
         }
         journal.info("memory", "arena backing: " + memory.backing().describe());
         metrics.whenAttached(r -> memoryMetrics = MemoryMetrics.bind(memory, r));
+        processMemory = ProcessMemory.create(memory, dataDir.resolve("swap"), journal, metrics);
         var s = memory.stats();
         return (config.memoryBytes() >> 20) + " MiB arena (" + memory.backing().kind().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
-                + "), " + s.freeFrames() + " free 4 KiB frames, " + s.reservedFrames() + " reserved";
+                + "), " + s.freeFrames() + " free 4 KiB frames, " + s.reservedFrames() + " reserved; " + processMemory.describe();
     }
 
     private String startScheduler() {
@@ -207,6 +209,7 @@ final class Kernel implements AutoCloseable {
         table = new ProcessTable(threads, name -> programs.find(name), journal,
                 (pid, text) -> console.write(pid, text), config.stopTimeout());
         metrics.bindProcesses(table);
+        processMemory.attach(table); // before init: every process, init included, gets a space
         serviceHooks.attach(table);
         table.installSandbox();
         table.useLimits(this::limitsFor);
@@ -389,6 +392,10 @@ final class Kernel implements AutoCloseable {
         return memory;
     }
 
+    ProcessMemory processMemory() {
+        return processMemory;
+    }
+
     Instant jvmStart() {
         return jvmStart;
     }
@@ -456,6 +463,14 @@ final class Kernel implements AutoCloseable {
             });
             step("console", () -> { if (console != null) console.close(); });
             step("framework", () -> { if (framework != null) framework.close(); });
+            step("virtual memory", () -> { // every space left (init's, unreaped ones), then the swap file
+                if (processMemory == null) return;
+                try {
+                    processMemory.close();
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
             step("memory", () -> {
                 if (memoryMetrics != null) memoryMetrics.close();
                 if (memory != null) memory.close();

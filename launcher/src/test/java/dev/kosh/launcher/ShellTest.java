@@ -48,7 +48,7 @@ class ShellTest {
     @Test
     void helpListsEveryCommandWithADescription() {
         String out = k.shell("help", true);
-        for (String c : List.of("ps", "kill", "run", "lsdrv", "lsdev", "crashdump", "insdrv", "rmdrv", "dmesg", "uptime", "shutdown", "services", "meminfo", "caps", "ipcstat")) {
+        for (String c : List.of("ps", "kill", "run", "lsdrv", "lsdev", "crashdump", "insdrv", "rmdrv", "dmesg", "uptime", "shutdown", "services", "meminfo", "pmap", "caps", "ipcstat")) {
             assertTrue(out.matches("(?s).*\\n?  " + c + "\\b.*"), c + " in help:\n" + out);
         }
     }

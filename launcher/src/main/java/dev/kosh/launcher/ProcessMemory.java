@@ -1,0 +1,229 @@
+package dev.kosh.launcher;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.kosh.kernel.journal.Journal;
+import dev.kosh.kernel.metrics.KernelMetrics;
+import dev.kosh.kernel.process.KoshProcess;
+import dev.kosh.kernel.process.ProcessTable;
+import dev.kosh.memory.MemoryMetrics;
+import dev.kosh.memory.PhysicalMemory;
+import dev.kosh.memory.Protection;
+import dev.kosh.memory.RegionKind;
+import dev.kosh.memory.ReserveResult;
+import dev.kosh.memory.SpaceResult;
+import dev.kosh.memory.VirtualAddressSpace;
+import dev.kosh.memory.VirtualMemory;
+import dev.kosh.memory.VmConfig;
+import dev.kosh.memory.VmStats;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * One {@link VirtualAddressSpace} per process, from one {@link VirtualMemory} over the kernel's
+ * {@link PhysicalMemory}: created when the process table spawns a process, closed (every frame,
+ * page table and swap slot back to the allocator) when it reaps it. Also the VM meters and the
+ * per-process resident/swapped gauges.
+ *
+ * <p>Each space starts with a stack ({@value #STACK_BYTES} bytes below the layout's stack top,
+ * guard page below it) and a heap ({@value #HEAP_BYTES} bytes at the heap base) reserved; reserving
+ * allocates nothing, so a new process costs one frame (its PML4) until it touches memory. Each
+ * space may hold at most {@value #FRAME_QUOTA} frames (pages plus page tables).
+ *
+ * <p>Holds no {@link KoshProcess}: spaces and meters are keyed by pid, so a reaped process is
+ * unreachable from here. Listener failures are journaled, never thrown into the process table.
+ *
+ * <p>Thread safety: any thread (spawn, reap, shell, metrics scrape).
+ */
+final class ProcessMemory implements AutoCloseable {
+    /** Frames (4 KiB) one process's space may hold: 64 MiB. No config key yet (kernel-core's config). */
+    static final long FRAME_QUOTA = 16_384;
+    /** The stack reserved in every new space: 8 MiB, as Linux's default limit. */
+    static final long STACK_BYTES = 8L << 20;
+    /** The heap reserved in every new space: 64 MiB (the quota bounds what is actually used). */
+    static final long HEAP_BYTES = 64L << 20;
+    /** Swap slots (4 KiB each) of the swap file: 16 MiB. */
+    static final int SWAP_SLOTS = 4096;
+    /** Per-process gauge, tags {@code pid}, {@code name}: pages backed by a frame. */
+    static final String RESIDENT_PAGES = "kosh.process.memory.resident.pages";
+    /** Per-process gauge, tags {@code pid}, {@code name}: pages in swap. */
+    static final String SWAPPED_PAGES = "kosh.process.memory.swapped.pages";
+
+    private final VirtualMemory vm;
+    private final Journal journal;
+    private final KernelMetrics metrics;
+    private final Path swapFile;
+    private final Map<Integer, Entry> spaces = new ConcurrentHashMap<>();
+    private volatile MemoryMetrics vmMetrics;
+
+    /** A process's space and its gauges; {@code closed} and {@code meters} are guarded by the entry. */
+    private static final class Entry {
+        final VirtualAddressSpace space;
+        final List<Meter> meters = new ArrayList<>(2);
+        MeterRegistry registry;
+        boolean closed;
+
+        Entry(VirtualAddressSpace space) {
+            this.space = space;
+        }
+    }
+
+    private ProcessMemory(VirtualMemory vm, Path swapFile, Journal journal, KernelMetrics metrics) {
+        this.vm = vm;
+        this.swapFile = swapFile;
+        this.journal = journal;
+        this.metrics = metrics;
+    }
+
+    /**
+     * The VM over {@code memory}, with a swap file {@code swapDir/vm.swap} of {@value #SWAP_SLOTS}
+     * slots (deleted when closed). Binds the VM meters when the registry is attached.
+     */
+    static ProcessMemory create(PhysicalMemory memory, Path swapDir, Journal journal, KernelMetrics metrics) throws IOException {
+        Files.createDirectories(swapDir);
+        Path swapFile = swapDir.resolve("vm.swap");
+        VirtualMemory vm = VirtualMemory.create(memory, VmConfig.defaults().withSwap(swapFile, SWAP_SLOTS, null));
+        ProcessMemory pm = new ProcessMemory(vm, swapFile, journal, metrics);
+        metrics.whenAttached(r -> pm.vmMetrics = MemoryMetrics.bind(vm, r));
+        return pm;
+    }
+
+    /** What the boot line says. */
+    String describe() {
+        return "virtual memory: " + (FRAME_QUOTA * PhysicalMemory.FRAME_SIZE >> 20) + " MiB quota a process, "
+                + ((long) SWAP_SLOTS * PhysicalMemory.FRAME_SIZE >> 20) + " MiB swap";
+    }
+
+    /** Gives every process spawned from now on a space, and closes it when the process is reaped. */
+    void attach(ProcessTable table) {
+        table.onSpawn(this::spawned);
+        table.onReap(this::reaped);
+    }
+
+    private void spawned(KoshProcess p) {
+        int pid = p.pid();
+        String name = p.name();
+        try {
+            VirtualAddressSpace space = switch (vm.newSpace(FRAME_QUOTA)) {
+                case SpaceResult.Created c -> c.space();
+                case SpaceResult.OutOfMemory o -> null;
+            };
+            if (space == null) {
+                journal.warn("memory", "pid " + pid + " (" + name + "): no frame for its page tables; it has no address space");
+                return;
+            }
+            reserveDefaults(pid, name, space);
+            Entry entry = new Entry(space);
+            Entry old = spaces.put(pid, entry);
+            if (old != null) close(pid, old); // cannot happen (pids are not reused while in the table)
+            metrics.whenAttached(r -> register(entry, r, pid, name));
+        } catch (RuntimeException e) {
+            journal.error("memory", "pid " + pid + " (" + name + "): creating its address space failed: " + e);
+        }
+    }
+
+    private void reserveDefaults(int pid, String name, VirtualAddressSpace space) {
+        if (!(space.reserveStack(STACK_BYTES) instanceof ReserveResult.Reserved)) {
+            journal.warn("memory", "pid " + pid + " (" + name + "): stack not reserved");
+        }
+        if (!(space.reserve(space.layout().heapBase(), HEAP_BYTES, RegionKind.HEAP, Protection.USER_READ_WRITE)
+                instanceof ReserveResult.Reserved)) {
+            journal.warn("memory", "pid " + pid + " (" + name + "): heap not reserved");
+        }
+    }
+
+    private static void register(Entry entry, MeterRegistry r, int pid, String name) {
+        synchronized (entry) {
+            if (entry.closed) return; // reaped before the registry was attached
+            String tag = Integer.toString(pid);
+            // The gauges hold the space weakly (Micrometer's default) and never the process.
+            entry.meters.add(Gauge.builder(RESIDENT_PAGES, entry.space, ProcessMemory::resident)
+                    .description("Pages of a process backed by a frame").tag("pid", tag).tag("name", name).register(r));
+            entry.meters.add(Gauge.builder(SWAPPED_PAGES, entry.space, ProcessMemory::swapped)
+                    .description("Pages of a process in swap").tag("pid", tag).tag("name", name).register(r));
+            entry.registry = r;
+        }
+    }
+
+    private static double resident(VirtualAddressSpace s) {
+        try {
+            return s.residentPages();
+        } catch (IllegalStateException closed) {
+            return Double.NaN;
+        }
+    }
+
+    private static double swapped(VirtualAddressSpace s) {
+        try {
+            return s.swappedPages();
+        } catch (IllegalStateException closed) {
+            return Double.NaN;
+        }
+    }
+
+    private void reaped(KoshProcess p) {
+        Entry entry = spaces.remove(p.pid());
+        if (entry != null) close(p.pid(), entry);
+    }
+
+    private void close(int pid, Entry entry) {
+        synchronized (entry) {
+            entry.closed = true;
+            if (entry.registry != null) entry.meters.forEach(entry.registry::remove);
+            entry.meters.clear();
+        }
+        try {
+            entry.space.close();
+        } catch (RuntimeException e) {
+            journal.error("memory", "pid " + pid + ": closing its address space failed: " + e);
+        }
+    }
+
+    /** The space of a live (spawned, not yet reaped) process. */
+    Optional<VirtualAddressSpace> space(int pid) {
+        Entry e = spaces.get(pid);
+        return e == null ? Optional.empty() : Optional.of(e.space);
+    }
+
+    /** Spaces currently open. */
+    int size() {
+        return spaces.size();
+    }
+
+    VmStats stats() {
+        return vm.stats();
+    }
+
+    /** The VM counters as {@code meminfo} prints them, after the physical memory's lines. */
+    String formatStats() {
+        VmStats s = vm.stats();
+        StringBuilder out = new StringBuilder(256);
+        out.append(String.format("%-14s %d%n", "Spaces:", spaces.size()));
+        out.append(String.format("%-14s %d minor, %d major, %d cow; %d signals%n", "PageFaults:",
+                s.minorFaults(), s.majorFaults(), s.copyOnWriteFaults(), s.signals()));
+        out.append(String.format("%-14s %d of %d slots used (%s); %d out, %d in, %d cache hits%n", "Swap:",
+                s.swapSlotsUsed(), s.swapSlots(), swapFile, s.swapOuts(), s.swapIns(), s.swapCacheHits()));
+        out.append(String.format("%-14s %d, %d frames migrated%n", "Compactions:", s.compactions(), s.migratedFrames()));
+        return out.toString();
+    }
+
+    /** Closes every space still open (processes never reaped, init), the VM meters, then the VM (deletes the swap file). */
+    @Override
+    public void close() throws IOException {
+        for (Integer pid : List.copyOf(spaces.keySet())) {
+            Entry e = spaces.remove(pid);
+            if (e != null) close(pid, e);
+        }
+        MemoryMetrics m = vmMetrics;
+        if (m != null) m.close();
+        vm.close();
+    }
+}
