@@ -63,8 +63,8 @@ final class Kernel implements AutoCloseable {
     private final KernelMetrics metrics = new KernelMetrics();
     private final CountDownLatch halted = new CountDownLatch(1);
 
-    private Journal journal;
-    private final BootJournal bootJournal;
+    /** The journal; entries wait in memory until the {@code journal} phase (see {@link BootJournal}). */
+    private final BootJournal journal;
     private final long opening;
     private KoshFramework framework;
     private Weaving weaving;
@@ -95,7 +95,7 @@ final class Kernel implements AutoCloseable {
         this.jvmStart = Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
         // The slow, independent parts of the boot start at once on threads of their own.
         this.opening = System.nanoTime();
-        this.bootJournal = BootJournal.openInBackground(dataDir.resolve("journal"));
+        this.journal = BootJournal.openInBackground(dataDir.resolve("journal"));
         this.registryFuture = CompletableFuture.supplyAsync(() -> new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 r -> Thread.ofPlatform().name("kosh-metrics-init").daemon(true).start(r));
         this.platformProbe = CompletableFuture.supplyAsync(Kernel::probePlatform,
@@ -107,7 +107,6 @@ final class Kernel implements AutoCloseable {
         long sinceJvmStart = Duration.between(jvmStart, Instant.now()).toMillis();
         // Chronicle's first open is slow on a cold JVM (started in the constructor): it runs
         // alongside the first phases, and the "journal" phase waits for it before any process starts.
-        journal = bootJournal;
         metrics.bindJournal(journal);
         out.println("kosh: booting with " + config.source() + " (kernel entered " + sinceJvmStart + " ms after JVM start)");
         journal.info("boot", "booting from " + dataDir.toAbsolutePath() + " with " + config.source()
@@ -139,7 +138,7 @@ final class Kernel implements AutoCloseable {
     }
 
     private String awaitJournal() throws InterruptedException {
-        var open = bootJournal.awaitOpen();
+        var open = journal.awaitOpen();
         long openMs = (System.nanoTime() - opening) / 1_000_000;
         return "boot " + open.boot() + ", " + dataDir.resolve("journal") + " (opened in " + openMs + " ms, alongside the phases above)";
     }
@@ -444,7 +443,7 @@ final class Kernel implements AutoCloseable {
         if (down) return;
         down = true;
         try {
-            step("journal", () -> { if (journal != null) journal.info("kernel", "shutdown"); });
+            step("journal", () -> journal.info("kernel", "shutdown"));
             step("deploy", () -> { if (deploy != null) deploy.close(); });
             step("http", () -> { if (http != null) http.close(); });
             step("init", () -> {
@@ -476,10 +475,8 @@ final class Kernel implements AutoCloseable {
                 if (memory != null) memory.close();
             });
             step("journal", () -> {
-                if (journal != null) {
-                    journal.info("kernel", "halted");
-                    journal.close();
-                }
+                journal.info("kernel", "halted");
+                journal.close();
             });
         } finally {
             out.println("kosh: halted");
