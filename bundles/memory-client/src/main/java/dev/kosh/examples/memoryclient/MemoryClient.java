@@ -1,0 +1,154 @@
+package dev.kosh.examples.memoryclient;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+
+import dev.kosh.api.Console;
+import dev.kosh.api.Errno;
+import dev.kosh.api.KoshException;
+import dev.kosh.api.Message;
+import dev.kosh.api.Outgoing;
+import dev.kosh.api.ProcessContext;
+import dev.kosh.api.Program;
+import dev.kosh.api.SharedMapping;
+import dev.kosh.api.SysResult;
+import dev.kosh.examples.memory.MemoryProtocol;
+import dev.kosh.examples.memory.MemoryProtocol.Allocate;
+import dev.kosh.examples.memory.MemoryProtocol.Allocated;
+import dev.kosh.examples.memory.MemoryProtocol.ClientUsage;
+import dev.kosh.examples.memory.MemoryProtocol.Failure;
+import dev.kosh.examples.memory.MemoryProtocol.Free;
+import dev.kosh.examples.memory.MemoryProtocol.Freed;
+import dev.kosh.examples.memory.MemoryProtocol.Stats;
+import dev.kosh.examples.memory.MemoryProtocol.Statistics;
+
+/**
+ * A client of the memory service. Without arguments: allocates a region, maps it, writes a text
+ * and a number, reads them back, prints the statistics, frees the region (and shows its mapping
+ * is gone) and prints the statistics again. {@code --alloc BYTES...}: allocates each size in turn
+ * and keeps them (shows the budget). {@code --hold BYTES}: allocates, maps and waits until the
+ * region's capability ends (the service revoked it). Every failure prints {@code memory-client:
+ * ... failed: ERRNO: message} and ends the process with exit code 2.
+ */
+public final class MemoryClient implements Program {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    /** An allocated region as the client sees it: the service's id and the client's capability. */
+    private record Region(long id, long bytes, int handle) {}
+
+    @Override
+    public int main(ProcessContext ctx) {
+        Console out = ctx.console();
+        List<String> args = ctx.args();
+        int service;
+        try {
+            service = ctx.ipc().lookup(MemoryProtocol.NAME).orThrow();
+        } catch (KoshException e) {
+            out.println("memory-client: lookup failed: " + e.getMessage());
+            return 2;
+        }
+        try {
+            if (!args.isEmpty() && args.getFirst().equals("--alloc")) {
+                for (String size : args.subList(1, args.size())) {
+                    Region r = allocate(ctx, service, Long.parseLong(size));
+                    out.println("memory-client: allocated region " + r.id() + " of " + r.bytes() + " bytes");
+                }
+                printStats(out, stats(ctx, service));
+                return 0;
+            }
+            if (args.size() == 2 && args.getFirst().equals("--hold")) {
+                return hold(ctx, service, Long.parseLong(args.get(1)));
+            }
+            return demo(ctx, service);
+        } catch (KoshException e) {
+            out.println("memory-client: call failed: " + e.getMessage());
+            return 2;
+        } catch (NumberFormatException e) {
+            out.println("memory-client: usage: memory-client [--alloc BYTES... | --hold BYTES]");
+            return 2;
+        }
+    }
+
+    private static int demo(ProcessContext ctx, int service) {
+        Console out = ctx.console();
+        Region r = allocate(ctx, service, 4096);
+        out.println("memory-client: allocated region " + r.id() + " of " + r.bytes() + " bytes");
+        SharedMapping m = ctx.ipc().map(r.handle()).orThrow();
+        out.println("memory-client: mapped " + m.size() + " bytes, writable " + m.writable());
+        byte[] text = "hello, shared memory".getBytes(StandardCharsets.UTF_8);
+        m.putInt(0, text.length);
+        m.write(4, text, 0, text.length);
+        m.putLong(4000, 0x4b6f7368L);
+        byte[] back = new byte[m.getInt(0)];
+        m.read(4, back, 0, back.length);
+        out.println("memory-client: read back '" + new String(back, StandardCharsets.UTF_8) + "' and "
+                + Long.toHexString(m.getLong(4000)));
+        printStats(out, stats(ctx, service));
+        Freed freed = free(ctx, service, r.id());
+        out.println("memory-client: freed region " + freed.region() + " (" + freed.bytes() + " bytes), "
+                + freed.regionsLeft() + " left");
+        out.println("memory-client: mapping still mapped: " + m.mapped());
+        try {
+            m.getByte(0);
+            out.println("memory-client: the freed region is still readable");
+        } catch (KoshException e) {
+            out.println("memory-client: the freed region is gone: " + e.errno());
+        }
+        printStats(out, stats(ctx, service));
+        return 0;
+    }
+
+    private static int hold(ProcessContext ctx, int service, long bytes) {
+        Console out = ctx.console();
+        Region r = allocate(ctx, service, bytes);
+        SharedMapping m = ctx.ipc().map(r.handle()).orThrow();
+        m.putByte(0, (byte) 1);
+        out.println("memory-client: holding region " + r.id() + " of " + r.bytes() + " bytes");
+        while (!ctx.terminationRequested()) {
+            SysResult<?> cap = ctx.identify(r.handle());
+            if (cap instanceof SysResult.Err<?> err) {
+                out.println("memory-client: region " + r.id() + " gone: " + err.errno() + ", mapped " + m.mapped());
+                return 0;
+            }
+            try {
+                ctx.sleep(Duration.ofMillis(20));
+            } catch (InterruptedException e) {
+                return 1;
+            }
+        }
+        return 1;
+    }
+
+    private static Region allocate(ProcessContext ctx, int service, long bytes) {
+        Message reply = call(ctx, service, new Allocate(bytes));
+        Allocated a = (Allocated) reply.data();
+        if (reply.handles().isEmpty()) throw new KoshException(Errno.INVALID_ARGUMENT, "memory: the reply carried no region");
+        return new Region(a.region(), a.bytes(), reply.handles().getFirst());
+    }
+
+    private static Freed free(ProcessContext ctx, int service, long region) {
+        return (Freed) call(ctx, service, new Free(region)).data();
+    }
+
+    private static Statistics stats(ProcessContext ctx, int service) {
+        return (Statistics) call(ctx, service, new Stats()).data();
+    }
+
+    private static Message call(ProcessContext ctx, int service, MemoryProtocol request) {
+        Message reply = ctx.ipc().call(service, Outgoing.of(MemoryProtocol.LABEL, request), TIMEOUT).orThrow();
+        if (reply.label() == MemoryProtocol.FAILED && reply.data() instanceof Failure f) {
+            throw new KoshException(f.errno(), f.message());
+        }
+        return reply;
+    }
+
+    private static void printStats(Console out, Statistics s) {
+        StringBuilder line = new StringBuilder("memory-client: stats: ").append(s.regions()).append(" regions, ")
+                .append(s.bytes()).append(" bytes, budget ").append(s.budgetPerClient());
+        for (ClientUsage c : s.clients()) {
+            line.append("; pid ").append(c.pid()).append(": ").append(c.regions()).append(" regions, ").append(c.bytes()).append(" bytes");
+        }
+        out.println(line.toString());
+    }
+}
