@@ -26,8 +26,6 @@ import dev.kosh.driver.api.DriverRequest;
 import dev.kosh.driver.api.DriverResponse;
 import dev.kosh.driver.api.KoshDriver;
 import dev.kosh.kernel.journal.Journal;
-import dev.kosh.kernel.journal.JournalEntry;
-import dev.kosh.kernel.journal.Severity;
 import dev.kosh.kernel.process.CapabilitySet;
 import dev.kosh.kernel.process.ProcessTable;
 import dev.kosh.kernel.process.ProgramImage;
@@ -47,30 +45,7 @@ class DriverDependencyTest {
     private final DriverManager manager;
 
     DriverDependencyTest() {
-        Journal j = new Journal() {
-            public int boot() {
-                return 1;
-            }
-
-            public void append(Severity severity, String source, String message) {
-                journal.add(severity + " " + source + ": " + message);
-            }
-
-            public List<JournalEntry> read(int bootsAgo, int limit) {
-                return List.of();
-            }
-
-            public long sizeBytes() {
-                return 0;
-            }
-
-            public long entriesAppended() {
-                return journal.size();
-            }
-
-            public void close() {
-            }
-        };
+        Journal j = new ListJournal(journal);
         table = new ProcessTable(new KernelThreads(), this::load, j, (pid, text) -> { }, Duration.ofSeconds(1));
         table.createInit(new CapabilitySet(Set.of("console", "log", "spawn", "publish")));
         manager = new DriverManager(table, j, registry);

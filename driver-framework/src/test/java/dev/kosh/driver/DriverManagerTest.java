@@ -34,8 +34,6 @@ import dev.kosh.driver.api.DriverRequest;
 import dev.kosh.driver.api.DriverResponse;
 import dev.kosh.driver.api.KoshDriver;
 import dev.kosh.kernel.journal.Journal;
-import dev.kosh.kernel.journal.JournalEntry;
-import dev.kosh.kernel.journal.Severity;
 import dev.kosh.kernel.process.CapabilitySet;
 import dev.kosh.kernel.process.KoshProcess;
 import dev.kosh.kernel.process.ProcessTable;
@@ -453,31 +451,5 @@ class DriverManagerTest {
         await("failed", () -> info("echo").state() == DriverState.FAILED);
         assertTrue(info("echo").lastError().contains("killed by KILL"), info("echo").lastError());
         assertEquals(0, info("echo").pid());
-    }
-
-    /** Journal lines as {@code SEVERITY source: message}. */
-    private record ListJournal(List<String> lines) implements Journal {
-        public int boot() {
-            return 1;
-        }
-
-        public void append(Severity severity, String source, String message) {
-            lines.add(severity + " " + source + ": " + message);
-        }
-
-        public List<JournalEntry> read(int bootsAgo, int limit) {
-            return List.of();
-        }
-
-        public long sizeBytes() {
-            return 0;
-        }
-
-        public long entriesAppended() {
-            return lines.size();
-        }
-
-        public void close() {
-        }
     }
 }
