@@ -339,19 +339,7 @@ public final class ProcessIpc implements Ipc {
                 }
                 SysResult<Message> stop = stopWaiting(via, e.dead(), e.describe(), deadline, timeout, me, true);
                 if (stop != null) return stop;
-                long now = System.nanoTime();
-                if (now - spinUntil < 0) {
-                    Thread.onSpinWait();
-                    continue;
-                }
-                if (!registered) {
-                    registered = true;
-                    e.receivers.add(me);
-                    continue;
-                }
-                try (KoshProcess.BlockScope ignored = process.block(BlockReason.IPC)) {
-                    LockSupport.parkNanos(e, deadline - now);
-                }
+                registered = idle(e, e.receivers, registered, spinUntil, deadline, me);
             }
         } finally {
             if (registered) e.receivers.remove(me);
@@ -359,6 +347,28 @@ public final class ProcessIpc implements Ipc {
     }
 
     /** Why a blocked receive must end now, or null to keep waiting. */
+    /**
+     * One idle step of a receiver that found nothing to take: spin until {@code spinUntil}, then
+     * register in {@code waiters} once (the caller's next pass re-checks before it parks, so a
+     * sender that enqueued meanwhile is not missed), then park until {@code deadline}. Returns
+     * whether the thread is now registered.
+     */
+    private boolean idle(Object blocker, Waiters waiters, boolean registered, long spinUntil, long deadline, Thread me) {
+        long now = System.nanoTime();
+        if (now - spinUntil < 0) {
+            Thread.onSpinWait();
+            return registered;
+        }
+        if (!registered) {
+            waiters.add(me);
+            return true;
+        }
+        try (KoshProcess.BlockScope ignored = process.block(BlockReason.IPC)) {
+            LockSupport.parkNanos(blocker, deadline - now);
+        }
+        return true;
+    }
+
     private SysResult<Message> stopWaiting(Capability via, boolean dead, String what, long deadline, Duration timeout, Thread me, boolean endpoint) {
         if (!via.live()) return err(Errno.REVOKED, "the capability for " + what + " was revoked");
         if (dead) return err(endpoint ? Errno.DEAD_PEER : Errno.CLOSED, what + (endpoint ? " is dead" : " is closed and empty"));
@@ -641,19 +651,7 @@ public final class ProcessIpc implements Ipc {
                 if (item != null) return batch == null ? delivered(via, ch, item) : drainInto(via, ch, item, batch);
                 SysResult<Message> stop = stopWaiting(via, ch.closed && ch.queue.isEmpty(), ch.describe(), deadline, timeout, me, false);
                 if (stop != null) return stop;
-                long now = System.nanoTime();
-                if (now - spinUntil < 0) {
-                    Thread.onSpinWait();
-                    continue;
-                }
-                if (!registered) {
-                    registered = true;
-                    ch.receivers.add(me);
-                    continue;
-                }
-                try (KoshProcess.BlockScope ignored = process.block(BlockReason.IPC)) {
-                    LockSupport.parkNanos(ch, deadline - now);
-                }
+                registered = idle(ch, ch.receivers, registered, spinUntil, deadline, me);
             }
         } finally {
             if (registered) ch.receivers.remove(me);
