@@ -259,6 +259,17 @@ public final class IoUring implements AutoCloseable {
         return (int) r;
     }
 
+    /** How many completions are ready to reap, read from the CQ ring without a system call. */
+    public int ready() {
+        if (closed) return 0;
+        return (int) INT.getAcquire(cqRing, cqTailOff) - cqRing.get(ValueLayout.JAVA_INT, cqHeadOff);
+    }
+
+    /** Entries prepared but not yet taken by the kernel. */
+    public int unsubmitted() {
+        return toSubmit;
+    }
+
     /** Hands every ready completion to {@code handler}; returns how many. */
     public int reap(CompletionHandler handler) {
         if (closed) return CLOSED;
