@@ -26,6 +26,7 @@ import dev.kosh.driver.DriverState;
 import dev.kosh.driver.api.DriverError;
 import dev.kosh.driver.api.DriverRequest;
 import dev.kosh.driver.api.DriverResponse;
+import dev.kosh.hal.linux.IoUringBlockDevice.DirectIo;
 
 /** The block driver as clients reach it: through the driver manager, several clients at once. */
 @Timeout(90)
@@ -48,7 +49,7 @@ class BlockDriverClientsTest {
     void concurrentClientsEachReadBackTheirOwnWritesAndTheFileHoldsThemAll() throws Exception {
         int clients = 4, regionBlocks = 32, rounds = 60;
         Path file = dir.resolve("shared.img");
-        try (KernelHarness k = new KernelHarness(file, (long) clients * regionBlocks * BS, 32)) {
+        try (KernelHarness k = new KernelHarness(file, (long) clients * regionBlocks * BS, 32, DirectIo.PREFERRED)) {
             byte[][] models = new byte[clients][regionBlocks * BS];
             ExecutorService pool = Executors.newFixedThreadPool(clients);
             try {
@@ -97,7 +98,7 @@ class BlockDriverClientsTest {
 
     @Test
     void aBadRequestThroughTheManagerIsAnErrorForThatClientOnlyAndTheDriverKeepsServing() throws Exception {
-        try (KernelHarness k = new KernelHarness(dir.resolve("b.img"), 8L * BS, 4)) {
+        try (KernelHarness k = new KernelHarness(dir.resolve("b.img"), 8L * BS, 4, DirectIo.PREFERRED)) {
             DriverResponse bad = k.manager.call("block", BlockProtocol.read(8L * BS, BS), TIMEOUT).orThrow();
             DriverError e = assertInstanceOf(DriverResponse.Failed.class, bad).error();
             assertEquals(DriverError.Code.INVALID_REQUEST, e.code());

@@ -25,20 +25,20 @@ import dev.kosh.scheduler.KernelThreads;
  * manager's host for a {@link BlockDriver}, a driver manager, and a block grant on a backing file.
  * Requests go through {@link DriverManager#call}: the driver's channel, its process, its replies.
  */
-final class KernelHarness implements AutoCloseable {
+public final class KernelHarness implements AutoCloseable {
     static final String BUNDLE = "dev.kosh.driver.block";
 
     final List<String> journal = new CopyOnWriteArrayList<>();
     final ProcessTable table;
-    final DriverManager manager;
+    public final DriverManager manager;
     final BlockGrant grant;
 
-    KernelHarness(Path backing, long sizeBytes, int queueDepth) throws InterruptedException {
+    public KernelHarness(Path backing, long sizeBytes, int queueDepth, DirectIo direct) throws InterruptedException {
         Journal j = new ListJournal(journal);
         table = new ProcessTable(new KernelThreads(), this::load, j, (pid, text) -> { }, Duration.ofSeconds(1));
         table.createInit(new CapabilitySet(Set.of("log")));
         manager = new DriverManager(table, j);
-        grant = new BlockGrant("block", List.of(new BlockGrant.Backing(backing, sizeBytes, DirectIo.PREFERRED, queueDepth)));
+        grant = new BlockGrant("block", List.of(new BlockGrant.Backing(backing, sizeBytes, direct, queueDepth)));
         manager.grantBlocks("block", grant);
         manager.start("block", BUNDLE, Set.of("log"), false, Duration.ofSeconds(5)).orThrow();
     }
