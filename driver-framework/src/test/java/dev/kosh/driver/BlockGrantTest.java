@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,47 +59,60 @@ class BlockGrantTest {
     @Test
     void synchronousWritesAndReadsGoThroughTheRingToTheFile() throws Exception {
         Path file = dir.resolve("disk.img");
-        try (BlockGrant grant = new BlockGrant("blk", List.of(new BlockGrant.Backing(file, 64L * BS, DirectIo.PREFERRED, 8)));
-             Arena arena = Arena.ofConfined()) {
+        try (BlockGrant grant = new BlockGrant("blk", List.of(new BlockGrant.Backing(file, 64L * BS, DirectIo.PREFERRED, 8)))) {
             assertEquals(1, grant.count());
             BlockDevice dev = opened(grant, 0);
             assertEquals(64, dev.blockCount());
             assertEquals(64L * BS, dev.sizeBytes());
             assertEquals(8, dev.queueDepth());
             assertTrue(dev.description().contains("disk.img"), dev.description());
-            MemorySegment buf = dev.allocate(arena, 2);
+            ByteBuffer buf = dev.allocate(2);
+            assertTrue(buf.isDirect());
+            assertEquals(2 * BS, buf.remaining());
             byte[] data = new byte[2 * BS];
             new Random(3).nextBytes(data);
-            MemorySegment.copy(data, 0, buf, ValueLayout.JAVA_BYTE, 0, data.length);
+            buf.put(0, data);
             assertEquals(Optional.empty(), dev.write(10L * BS, buf));
+            assertEquals(0, buf.position(), "the position is not moved");
             assertEquals(Optional.empty(), dev.flush());
             byte[] onDisk = Files.readAllBytes(file);
             assertArrayEquals(data, java.util.Arrays.copyOfRange(onDisk, 10 * BS, 12 * BS));
-            MemorySegment in = dev.allocate(arena, 2);
-            assertEquals(Optional.empty(), dev.read(10L * BS, in));
-            assertArrayEquals(data, in.toArray(ValueLayout.JAVA_BYTE));
+            ByteBuffer in = dev.allocate(4);
+            assertEquals(Optional.empty(), dev.read(10L * BS, in.slice(BS, 2 * BS)), "a block-aligned slice of a device buffer");
+            byte[] got = new byte[2 * BS];
+            in.get(BS, got);
+            assertArrayEquals(data, got);
+            // A plain direct buffer works too once its position is block-aligned in memory.
+            ByteBuffer own = ByteBuffer.allocateDirect(3 * BS).alignedSlice(BS).limit(BS);
+            assertEquals(Optional.empty(), dev.read(11L * BS, own));
+            byte[] second = new byte[BS];
+            own.get(0, second);
+            assertArrayEquals(java.util.Arrays.copyOfRange(data, BS, 2 * BS), second);
         }
     }
 
     @Test
     void everyRefusalIsATypedErrorNamingTheLimit() {
-        try (BlockGrant grant = new BlockGrant("blk", List.of(new BlockGrant.Backing(dir.resolve("d.img"), 4L * BS, DirectIo.OFF, 1)));
-             Arena arena = Arena.ofConfined()) {
+        try (BlockGrant grant = new BlockGrant("blk", List.of(new BlockGrant.Backing(dir.resolve("d.img"), 4L * BS, DirectIo.OFF, 1)))) {
             BlockDevice dev = opened(grant, 0);
             assertTrue(!dev.direct());
-            MemorySegment buf = dev.allocate(arena, 1);
+            ByteBuffer buf = dev.allocate(1);
             Optional<BlockError> mis = dev.read(100, buf);
             assertEquals(BlockError.Kind.MISALIGNED, kind(mis));
             assertTrue(mis.get().message().contains("4096-byte blocks"), mis.get().message());
             Optional<BlockError> range = dev.write(4L * BS, buf);
             assertEquals(BlockError.Kind.OUT_OF_RANGE, kind(range));
             assertTrue(range.get().message().contains("16384 bytes"), range.get().message());
-            assertEquals(BlockError.Kind.NOT_NATIVE, kind(dev.read(0, MemorySegment.ofArray(new byte[BS]))));
+            assertEquals(BlockError.Kind.NOT_DIRECT, kind(dev.read(0, ByteBuffer.allocate(BS))));
+            assertEquals(BlockError.Kind.READ_ONLY, kind(dev.read(0, buf.asReadOnlyBuffer())));
+            assertEquals(BlockError.Kind.MISALIGNED, kind(dev.read(0, dev.allocate(2).position(8).limit(8 + BS))), "position not block-aligned");
+            assertEquals(Optional.empty(), dev.write(0, buf.asReadOnlyBuffer()), "a read-only buffer may be written from");
 
             // Queue depth 1: a second operation is refused, and a synchronous one is BUSY.
             assertEquals(Optional.empty(), dev.queueRead(0, buf, 1));
             assertEquals(BlockError.Kind.QUEUE_FULL, kind(dev.queueFlush(2)));
             assertEquals(BlockError.Kind.QUEUE_FULL, kind(dev.queueWrite(0, buf, 2)));
+            assertEquals(BlockError.Kind.QUEUE_FULL, kind(dev.queueRead(0, buf, 2)));
             assertEquals(BlockError.Kind.BUSY, kind(dev.flush()));
             List<Long> tags = new ArrayList<>();
             var awaited = assertInstanceOf(BlockDevice.Awaited.Completed.class, dev.await(1, (tag, r) -> tags.add(tag)));
@@ -136,11 +147,9 @@ class BlockGrantTest {
         try (BlockGrant grant = new BlockGrant("blk", List.of(new BlockGrant.Backing(dir.resolve("r.img"), 4L * BS, DirectIo.PREFERRED, 2)))) {
             BlockDevice first = opened(grant, 0);
             BlockDevice second = opened(grant, 0);
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment buf = second.allocate(arena, 1);
-                assertEquals(BlockError.Kind.CLOSED, kind(first.read(0, buf)), "the crashed instance's ring is gone");
-                assertEquals(Optional.empty(), second.read(0, buf));
-            }
+            ByteBuffer buf = second.allocate(1);
+            assertEquals(BlockError.Kind.CLOSED, kind(first.read(0, buf)), "the crashed instance's ring is gone");
+            assertEquals(Optional.empty(), second.read(0, buf));
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.kosh.driver.api;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.Optional;
 
 /**
@@ -11,10 +10,14 @@ import java.util.Optional;
  * outstanding. The synchronous {@link #read}, {@link #write} and {@link #flush} are the same with
  * one operation in flight.
  *
- * <p>Every transfer moves whole blocks: the offset and the buffer's length are multiples of
- * {@link #blockSize()}, and the buffer is native memory aligned to the block size (what direct
- * I/O needs; {@link #allocate} gives such buffers). A refused operation is a {@link BlockError},
- * never an exception. A buffer must stay alive, and untouched, until its completion is handed back.
+ * <p>Every transfer moves whole blocks between the device and the bytes of a buffer from its
+ * position to its limit (the position is not moved): the offset and that length are multiples of
+ * {@link #blockSize()}, and the buffer is a direct buffer whose position is block-aligned in memory
+ * (what direct I/O needs): {@link #allocate} gives such buffers, and {@code slice}s of them at
+ * whole blocks stay aligned. Buffers, not {@code java.lang.foreign}, because driver code may not
+ * name native memory (docs/isolation.md). The device keeps a buffer reachable while its operation
+ * is in flight; the driver must not touch its bytes until the completion is handed back. A
+ * refused operation is a {@link BlockError}, never an exception.
  *
  * <p>One thread drives a device at a time (a driver is served one request at a time).
  */
@@ -54,16 +57,17 @@ public interface BlockDevice extends AutoCloseable {
     /** What backs the device and how it is accessed, for logs and {@code lsdrv}. */
     String description();
 
-    /** A buffer of {@code blocks} blocks the device can transfer to and from, living as long as {@code arena}. */
-    default MemorySegment allocate(Arena arena, int blocks) {
-        return arena.allocate((long) blocks * blockSize(), blockSize());
-    }
+    /**
+     * A direct buffer of {@code blocks} blocks, aligned for the device, zero-filled; freed by the
+     * garbage collector once unreachable.
+     */
+    ByteBuffer allocate(int blocks);
 
-    /** Queues a read of {@code into.byteSize()} bytes at byte {@code offset}. */
-    Optional<BlockError> queueRead(long offset, MemorySegment into, long tag);
+    /** Queues a read of {@code into.remaining()} bytes at byte {@code offset} into {@code into}'s position..limit. */
+    Optional<BlockError> queueRead(long offset, ByteBuffer into, long tag);
 
-    /** Queues a write of all of {@code from} at byte {@code offset}. */
-    Optional<BlockError> queueWrite(long offset, MemorySegment from, long tag);
+    /** Queues a write of {@code from}'s bytes from its position to its limit at byte {@code offset}. */
+    Optional<BlockError> queueWrite(long offset, ByteBuffer from, long tag);
 
     /** Queues a flush: it completes once every write completed before it is on stable storage. */
     Optional<BlockError> queueFlush(long tag);
@@ -80,14 +84,14 @@ public interface BlockDevice extends AutoCloseable {
         return new BlockError(BlockError.Kind.IO, operation + ": errno " + (-result));
     }
 
-    /** Reads {@code into.byteSize()} bytes at {@code offset}, waiting for them. Refused ({@code BUSY}) while anything is outstanding. */
-    default Optional<BlockError> read(long offset, MemorySegment into) {
-        return busy().or(() -> once(queueRead(offset, into, 0), "read at " + offset, into.byteSize()));
+    /** Reads {@code into.remaining()} bytes at {@code offset}, waiting for them. Refused ({@code BUSY}) while anything is outstanding. */
+    default Optional<BlockError> read(long offset, ByteBuffer into) {
+        return busy().or(() -> once(queueRead(offset, into, 0), "read at " + offset, into.remaining()));
     }
 
-    /** Writes all of {@code from} at {@code offset}, waiting for the device to take it (not for stable storage: {@link #flush}). */
-    default Optional<BlockError> write(long offset, MemorySegment from) {
-        return busy().or(() -> once(queueWrite(offset, from, 0), "write at " + offset, from.byteSize()));
+    /** Writes {@code from}'s remaining bytes at {@code offset}, waiting for the device to take them (not for stable storage: {@link #flush}). */
+    default Optional<BlockError> write(long offset, ByteBuffer from) {
+        return busy().or(() -> once(queueWrite(offset, from, 0), "write at " + offset, from.remaining()));
     }
 
     /** Waits until every completed write is on stable storage. */

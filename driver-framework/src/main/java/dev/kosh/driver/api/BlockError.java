@@ -4,8 +4,8 @@ import java.util.Objects;
 
 /**
  * Why a block operation was refused or failed. Refusals ({@link Kind#MISALIGNED},
- * {@link Kind#OUT_OF_RANGE}, {@link Kind#NOT_NATIVE}, {@link Kind#QUEUE_FULL}, {@link Kind#BUSY},
- * {@link Kind#CLOSED}) happen before anything reaches the device; {@link Kind#IO} and
+ * {@link Kind#OUT_OF_RANGE}, {@link Kind#NOT_DIRECT}, {@link Kind#READ_ONLY}, {@link Kind#QUEUE_FULL},
+ * {@link Kind#BUSY}, {@link Kind#CLOSED}) happen before anything reaches the device; {@link Kind#IO} and
  * {@link Kind#SHORT_TRANSFER} are the device's answer to an operation it accepted.
  */
 public record BlockError(Kind kind, String message) {
@@ -14,8 +14,10 @@ public record BlockError(Kind kind, String message) {
         MISALIGNED,
         /** The range does not lie inside the device. */
         OUT_OF_RANGE,
-        /** The buffer is on the Java heap; transfers need native memory ({@link BlockDevice#allocate}). */
-        NOT_NATIVE,
+        /** The buffer is on the Java heap; transfers need a direct buffer ({@link BlockDevice#allocate}). */
+        NOT_DIRECT,
+        /** A read into a read-only buffer. */
+        READ_ONLY,
         /** The queue depth is reached: await completions first. */
         QUEUE_FULL,
         /** A synchronous operation was asked for while asynchronous ones are outstanding. */

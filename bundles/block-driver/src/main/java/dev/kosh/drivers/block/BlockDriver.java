@@ -1,8 +1,5 @@
 package dev.kosh.drivers.block;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -40,8 +37,7 @@ import dev.kosh.driver.api.KoshDriver;
  */
 public final class BlockDriver implements KoshDriver {
     private BlockDevice device;
-    private Arena arena;
-    private MemorySegment staging;
+    private ByteBuffer staging;
     private int blockSize;
     private long reads, writes, flushes, bytesRead, bytesWritten;
 
@@ -69,8 +65,7 @@ public final class BlockDriver implements KoshDriver {
             return Optional.of(new DriverError(DriverError.Code.DEVICE_ERROR, "block size " + blockSize + " does not divide "
                     + BlockProtocol.MAX_TRANSFER));
         }
-        arena = Arena.ofShared();
-        staging = device.allocate(arena, BlockProtocol.MAX_TRANSFER / blockSize);
+        staging = device.allocate(BlockProtocol.MAX_TRANSFER / blockSize);
         return Optional.empty();
     }
 
@@ -103,12 +98,11 @@ public final class BlockDriver implements KoshDriver {
         int length = b.getInt();
         Optional<DriverResponse> bad = checkRange("read", offset, length);
         if (bad.isPresent()) return bad.get();
-        MemorySegment buf = staging.asSlice(0, length);
-        Optional<BlockError> e = device.read(offset, buf);
+        Optional<BlockError> e = device.read(offset, staging.slice(0, length));
         if (e.isPresent()) return failed(e.get());
         reads++;
         bytesRead += length;
-        return DriverResponse.ok(buf.toArray(ValueLayout.JAVA_BYTE));
+        return DriverResponse.ok(bytes(length));
     }
 
     private DriverResponse write(byte[] p) {
@@ -117,9 +111,8 @@ public final class BlockDriver implements KoshDriver {
         int length = p.length - 8;
         Optional<DriverResponse> bad = checkRange("write", offset, length);
         if (bad.isPresent()) return bad.get();
-        MemorySegment buf = staging.asSlice(0, length);
-        MemorySegment.copy(p, 8, buf, ValueLayout.JAVA_BYTE, 0, length);
-        Optional<BlockError> e = device.write(offset, buf);
+        staging.put(0, p, 8, length);
+        Optional<BlockError> e = device.write(offset, staging.slice(0, length));
         if (e.isPresent()) return failed(e.get());
         writes++;
         bytesWritten += length;
@@ -158,7 +151,7 @@ public final class BlockDriver implements KoshDriver {
         while (next < n || device.outstanding() > 0) {
             // Keep the ring as full as its depth allows; wait for one completion when it is full.
             while (next < n && device.outstanding() < device.queueDepth()) {
-                Optional<BlockError> e = device.queueRead(offsets[next], staging.asSlice((long) next * blockSize, blockSize), next);
+                Optional<BlockError> e = device.queueRead(offsets[next], staging.slice(next * blockSize, blockSize), next);
                 if (e.isPresent()) {
                     drain(onDone);
                     return failed(e.get());
@@ -176,7 +169,13 @@ public final class BlockDriver implements KoshDriver {
         }
         reads += n;
         bytesRead += (long) n * blockSize;
-        return DriverResponse.ok(staging.asSlice(0, (long) n * blockSize).toArray(ValueLayout.JAVA_BYTE));
+        return DriverResponse.ok(bytes(n * blockSize));
+    }
+
+    private byte[] bytes(int length) {
+        byte[] out = new byte[length];
+        staging.get(0, out);
+        return out;
     }
 
     private void drain(BlockDevice.Completion onDone) {
@@ -207,7 +206,7 @@ public final class BlockDriver implements KoshDriver {
 
     private static DriverResponse failed(BlockError e) {
         DriverError.Code code = switch (e.kind()) {
-            case MISALIGNED, OUT_OF_RANGE, NOT_NATIVE -> DriverError.Code.INVALID_REQUEST;
+            case MISALIGNED, OUT_OF_RANGE, NOT_DIRECT, READ_ONLY -> DriverError.Code.INVALID_REQUEST;
             case QUEUE_FULL, BUSY -> DriverError.Code.BUSY;
             case CLOSED -> DriverError.Code.UNAVAILABLE;
             case IO, SHORT_TRANSFER -> DriverError.Code.DEVICE_ERROR;
@@ -219,8 +218,7 @@ public final class BlockDriver implements KoshDriver {
     public void cleanup() {
         if (device != null) device.close();
         device = null;
-        if (arena != null) arena.close();
-        arena = null;
+        staging = null;
     }
 
     @Override

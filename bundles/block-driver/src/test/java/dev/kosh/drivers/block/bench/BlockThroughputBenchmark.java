@@ -1,7 +1,6 @@
 package dev.kosh.drivers.block.bench;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -76,8 +75,7 @@ public class BlockThroughputBenchmark {
     private BlockGrant grant;
     private BlockDevice device;
     private KernelHarness kernel;
-    private Arena arena;
-    private MemorySegment[] buffers;
+    private ByteBuffer[] buffers;
     private int[] free;
     private int freeCount;
     private long blockCount;
@@ -100,11 +98,10 @@ public class BlockThroughputBenchmark {
             case BlockAccess.Grant.Refused r -> throw new IllegalStateException(r.reason());
         };
         blockCount = device.blockCount();
-        arena = Arena.ofShared();
-        buffers = new MemorySegment[qd];
+        buffers = new ByteBuffer[qd];
         free = new int[qd];
         for (int i = 0; i < qd; i++) {
-            buffers[i] = device.allocate(arena, 1);
+            buffers[i] = device.allocate(1);
             free[freeCount++] = i;
         }
         // Only the driver case starts the kernel's threads, so they cost the ring case nothing.
@@ -156,6 +153,5 @@ public class BlockThroughputBenchmark {
         device.close();
         grant.close();
         if (kernel != null) kernel.close();
-        arena.close();
     }
 }
