@@ -27,9 +27,11 @@ import java.nio.file.Path;
  * device, and no more than the queue depth is outstanding. Failures are return codes (the
  * constants below, or a negated errno in a completion), never exceptions.
  *
- * <p>Threads: every method is synchronized, so the device may change hands (a restarted
- * driver instance, the kernel closing it) but it is meant to be driven by one thread. The
- * buffer of an operation must stay alive until its completion is reaped.
+ * <p>Threads: one owner. The thread that opens the device is the only one that may submit and
+ * wait (the ring is set up {@link IoUring#SINGLE_OWNER} where the kernel allows it; another
+ * thread's {@link #await} gets {@code -EEXIST}). Every method is synchronized all the same, so
+ * closing from another thread is safe when nothing is outstanding. The buffer of an operation
+ * must stay alive until its completion is reaped.
  */
 public final class IoUringBlockDevice implements AutoCloseable {
 
@@ -134,7 +136,13 @@ public final class IoUringBlockDevice implements AutoCloseable {
                 return HalResult.err(e);
             }
         }
-        switch (IoUring.setup(queueDepth)) {
+        // One owner thread drives the device, so completions can wait for it to ask (as fio sets
+        // the ring up); a kernel before 6.1 refuses the flags with EINVAL and gets a plain ring.
+        HalResult<IoUring> setup = IoUring.setup(queueDepth, IoUring.SINGLE_OWNER);
+        if (setup instanceof HalResult.Err<IoUring>(HalError.SyscallFailed f) && f.errno() == Libc.EINVAL) {
+            setup = IoUring.setup(queueDepth);
+        }
+        switch (setup) {
             case HalResult.Ok<IoUring>(IoUring ring) -> {
                 return HalResult.ok(new IoUringBlockDevice(path, file, ring, blockSize, size, queueDepth, direct, note));
             }
@@ -249,9 +257,15 @@ public final class IoUringBlockDevice implements AutoCloseable {
         }
     }
 
+    /** Whether completions wait for the owner to ask (the ring was set up {@link IoUring#SINGLE_OWNER}). */
+    public boolean singleOwner() {
+        return (ring.setupFlags() & IoUring.SINGLE_OWNER) == IoUring.SINGLE_OWNER;
+    }
+
     /** A one-line description for logs and {@code lsdrv}. */
     public String describe() {
-        return path + " (" + sizeBytes + " B, " + blockCount() + " x " + blockSize + " B blocks, " + note + ", io_uring QD " + queueDepth + ")";
+        return path + " (" + sizeBytes + " B, " + blockCount() + " x " + blockSize + " B blocks, " + note + ", io_uring QD " + queueDepth
+                + (singleOwner() ? ", deferred completions" : "") + ")";
     }
 
     /**
