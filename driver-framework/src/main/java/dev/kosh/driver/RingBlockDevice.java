@@ -3,7 +3,9 @@ package dev.kosh.driver;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.kosh.driver.api.BlockDevice;
 import dev.kosh.driver.api.BlockError;
@@ -18,6 +20,13 @@ import dev.kosh.hal.linux.IoUringBlockDevice;
  * The ring's user data is the slot; the driver's tag is handed back from the slot.
  */
 final class RingBlockDevice implements BlockDevice {
+    /**
+     * Buffers of devices closed while the ring could not reap their operations (closed from a
+     * thread that is not the ring's owner, e.g. a hung instance's device closed for its successor):
+     * the kernel may still write into them, so they are never handed back to the allocator.
+     */
+    private static final List<ByteBuffer> QUARANTINE = new CopyOnWriteArrayList<>();
+
     private final IoUringBlockDevice ring;
     private final long[] tags;
     private final ByteBuffer[] inFlight;
@@ -141,9 +150,17 @@ final class RingBlockDevice implements BlockDevice {
         return Optional.of(e);
     }
 
+    /** How many buffers are kept because their device was closed with operations in flight. */
+    static int quarantined() {
+        return QUARANTINE.size();
+    }
+
     @Override
     public synchronized void close() {
-        ring.close(); // waits for what is in flight before the buffers are let go
+        ring.close(); // reaps what is in flight (when this is the owner thread) before the buffers are let go
+        if (ring.abandoned() > 0) {
+            for (ByteBuffer b : inFlight) if (b != null) QUARANTINE.add(b);
+        }
         java.util.Arrays.fill(inFlight, null);
         freeCount = 0; // every slot is free again, so later calls hear CLOSED from the ring
         for (int i = free.length - 1; i >= 0; i--) free[freeCount++] = i;

@@ -89,8 +89,9 @@ public final class IoUring implements AutoCloseable {
     /**
      * Completions run only when the owning thread enters the ring to wait for them: no interrupt
      * of the owner per completion ({@code IORING_SETUP_COOP_TASKRUN | SINGLE_ISSUER | DEFER_TASKRUN},
-     * as fio sets them; Linux 6.1+). Only the thread that set the ring up may then submit and wait
-     * ({@code -EEXIST} for any other), so it suits a ring with one owner thread for its whole life.
+     * as fio sets them; Linux 6.1+). Only the thread that set the ring up may then submit
+     * ({@code -EEXIST} for any other; whether another may wait for completions depends on the
+     * kernel — 6.18 lets it), so it suits a ring with one owner thread for its whole life.
      */
     public static final int SINGLE_OWNER = SETUP_COOP_TASKRUN | SETUP_SINGLE_ISSUER | SETUP_DEFER_TASKRUN;
 

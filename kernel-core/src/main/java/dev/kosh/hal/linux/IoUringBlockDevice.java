@@ -27,11 +27,12 @@ import java.nio.file.Path;
  * device, and no more than the queue depth is outstanding. Failures are return codes (the
  * constants below, or a negated errno in a completion), never exceptions.
  *
- * <p>Threads: one owner. The thread that opens the device is the only one that may submit and
- * wait (the ring is set up {@link IoUring#SINGLE_OWNER} where the kernel allows it; another
- * thread's {@link #await} gets {@code -EEXIST}). Every method is synchronized all the same, so
- * closing from another thread is safe when nothing is outstanding. The buffer of an operation
- * must stay alive until its completion is reaped.
+ * <p>Threads: one owner. The thread that opens the device is the only one that may submit (the
+ * ring is set up {@link IoUring#SINGLE_OWNER} where the kernel allows it; another thread's
+ * {@link #await} with something to submit gets {@code -EEXIST}). Every method is synchronized all
+ * the same, so another thread may close the device; what it could not reap is counted in
+ * {@link #abandoned}. The buffer of an operation must stay alive until its completion is reaped,
+ * or for good once abandoned.
  */
 public final class IoUringBlockDevice implements AutoCloseable {
 
@@ -70,6 +71,7 @@ public final class IoUringBlockDevice implements AutoCloseable {
     private final boolean direct;
     private final String note;
     private int outstanding;   // queued or in flight, not yet reaped
+    private int abandoned;     // outstanding when closed and not reapable (closed by another thread)
     private boolean closed;
 
     private IoUringBlockDevice(Path path, NativeFile file, IoUring ring, int blockSize, long sizeBytes, int queueDepth,
@@ -269,13 +271,25 @@ public final class IoUringBlockDevice implements AutoCloseable {
     }
 
     /**
+     * Operations that were in flight when the device was closed and could not be reaped (only the
+     * owner thread may wait on a single-owner ring): the kernel may still be writing into their
+     * buffers, so whoever owns those buffers must not free them.
+     */
+    public synchronized int abandoned() {
+        return abandoned;
+    }
+
+    /**
      * Waits for what is in flight (the kernel may still be writing into its buffers), then unmaps
-     * the ring and closes the file. Idempotent.
+     * the ring and closes the file; what could not be waited for is counted in {@link #abandoned}.
+     * Idempotent.
      */
     @Override
     public synchronized void close() {
         if (closed) return;
         if (outstanding > 0) await(outstanding, (tag, result, flags) -> { });
+        abandoned = outstanding;
+        outstanding = 0;
         closed = true;
         ring.close();
         file.close();

@@ -131,11 +131,29 @@ class IoUringBlockDeviceTest {
             assertEquals(IoUringBlockDevice.OK, dev.queueRead(0, buf, 1));
             dev.close();
             assertEquals(0, dev.outstanding(), "close reaped the read before unmapping the ring");
+            assertEquals(0, dev.abandoned());
             dev.close();
             assertEquals(IoUringBlockDevice.CLOSED, dev.queueRead(0, buf, 2));
             assertEquals(IoUringBlockDevice.CLOSED, dev.queueFlush(2));
             assertEquals(IoUringBlockDevice.CLOSED, dev.submit());
             assertEquals(IoUringBlockDevice.CLOSED, dev.await(1, (t, r, f) -> { }));
+        }
+    }
+
+    @Test
+    void closingFromAnotherThreadThanTheOwnerCountsWhatItCouldNotReap() throws Exception {
+        IoUringBlockDevice dev = open(dir.resolve("o.img"), 8L * BS, 2, DirectIo.PREFERRED);
+        Assumptions.assumeTrue(dev.singleOwner(), "a plain ring can be submitted to from any thread");
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment buf = arena.allocate(BS, BS);
+            // Queued, not submitted: the closing thread would have to submit it, which only the owner may.
+            assertEquals(IoUringBlockDevice.OK, dev.queueRead(0, buf, 1));
+            Thread other = Thread.ofPlatform().start(dev::close);
+            other.join();
+            assertEquals(1, dev.abandoned(), "counted: its buffer must not be freed while the kernel might use it");
+            assertEquals(0, dev.outstanding());
+            assertEquals(IoUringBlockDevice.CLOSED, dev.queueRead(0, buf, 2));
+            Thread.sleep(50); // the kernel finishes (or cancels) the read before the buffer's arena goes
         }
     }
 
