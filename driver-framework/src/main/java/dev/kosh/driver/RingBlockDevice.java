@@ -1,6 +1,5 @@
 package dev.kosh.driver;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -74,9 +73,11 @@ final class RingBlockDevice implements BlockDevice {
 
     @Override
     public ByteBuffer allocate(int blocks) {
-        if (blocks < 1) throw new IllegalArgumentException("a buffer of " + blocks + " blocks");
-        // An automatic arena: the memory lives while the buffer (or a slice of it) is reachable.
-        return Arena.ofAuto().allocate((long) blocks * ring.blockSize(), ring.blockSize()).asByteBuffer();
+        int bs = ring.blockSize();
+        if (blocks < 1 || blocks > Integer.MAX_VALUE / bs - 1) throw new IllegalArgumentException("a buffer of " + blocks + " blocks");
+        // A plain direct buffer, so it counts against the JVM's direct-memory limit like any other
+        // a driver makes; one block more than asked leaves room to align the start.
+        return ByteBuffer.allocateDirect((blocks + 1) * bs).alignedSlice(bs).slice(0, blocks * bs);
     }
 
     @Override

@@ -69,6 +69,10 @@ class BlockGrantTest {
             ByteBuffer buf = dev.allocate(2);
             assertTrue(buf.isDirect());
             assertEquals(2 * BS, buf.remaining());
+            assertEquals(2 * BS, buf.capacity());
+            assertEquals(0, buf.alignmentOffset(0, BS), "block-aligned in memory");
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> dev.allocate(0));
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> dev.allocate(Integer.MAX_VALUE / BS));
             byte[] data = new byte[2 * BS];
             new Random(3).nextBytes(data);
             buf.put(0, data);

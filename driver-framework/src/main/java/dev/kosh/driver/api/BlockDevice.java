@@ -59,7 +59,10 @@ public interface BlockDevice extends AutoCloseable {
 
     /**
      * A direct buffer of {@code blocks} blocks, aligned for the device, zero-filled; freed by the
-     * garbage collector once unreachable.
+     * garbage collector once unreachable, and counted against the JVM's direct-memory limit.
+     *
+     * @throws IllegalArgumentException if {@code blocks} is below 1 or the buffer would pass 2 GiB
+     * @throws OutOfMemoryError if the direct-memory limit is reached
      */
     ByteBuffer allocate(int blocks);
 
