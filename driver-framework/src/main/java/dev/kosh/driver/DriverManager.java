@@ -65,6 +65,8 @@ public final class DriverManager {
     private final Journal journal;
     private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
     private final DeviceRegistry devices;
+    /** Block devices granted per driver by its configuration ({@link #grantBlocks}); added to its context at start. */
+    private final ConcurrentHashMap<String, dev.kosh.driver.api.BlockAccess> blockGrants = new ConcurrentHashMap<>();
     /**
      * Makes a dependency check and the change it allows one step: {@link #start} checks that what
      * a driver requires is running and adds its slot; {@link #stop} checks that no driver depends
@@ -225,6 +227,14 @@ public final class DriverManager {
         return SysResult.ok(new DriverHost(driverName, driver, slot.channel, slot));
     }
 
+    /**
+     * Grants the driver {@code name} the block devices of {@code blocks} (from its configuration):
+     * they are in the context of every instance started after this call.
+     */
+    public void grantBlocks(String name, dev.kosh.driver.api.BlockAccess blocks) {
+        blockGrants.put(name, blocks);
+    }
+
     /** Starts a driver with the default supervision; see {@link #start(String, String, Set, boolean, Supervision, Duration)}. */
     public SysResult<DriverInfo> start(String name, String bundle, Set<String> capabilities, boolean essential, Duration timeout)
             throws InterruptedException {
@@ -257,7 +267,8 @@ public final class DriverManager {
             return SysResult.err(Errno.INVALID_ARGUMENT, "a driver needs a name, a bundle, capabilities, a supervision and a timeout");
         }
         String name = descriptor.name();
-        Slot slot = new Slot(descriptor, essential, capabilities, supervision, devices.context(name), journal);
+        Slot slot = new Slot(descriptor, essential, capabilities, supervision,
+                devices.context(name).withBlocks(blockGrants.getOrDefault(name, dev.kosh.driver.api.BlockAccess.NONE)), journal);
         synchronized (dependencies) {
             List<String> missing = descriptor.requires().stream().filter(r -> !providedBy(r, null, DriverState.RUNNING)).sorted().toList();
             if (!missing.isEmpty()) {

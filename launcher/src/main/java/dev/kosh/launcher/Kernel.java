@@ -79,6 +79,8 @@ final class Kernel implements AutoCloseable {
     private ConsoleAgent console;
     private IpcKernel ipc;
     private DriverManager drivers;
+    /** Block devices granted to drivers by their [driver] sections; closed after the processes end. */
+    private final List<dev.kosh.driver.BlockGrant> blockGrants = new java.util.concurrent.CopyOnWriteArrayList<>();
     private BundlePrograms programs;
     private Init init;
     private HttpEndpoint http;
@@ -299,6 +301,7 @@ final class Kernel implements AutoCloseable {
         List<String> started = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         for (DriverSpec spec : config.drivers()) {
+            spec.block().ifPresent(b -> grantBlock(spec.name(), b));
             var supervision = new dev.kosh.driver.Supervision(spec.restart().maxRestarts(), spec.restart().window());
             SysResult<DriverInfo> r = drivers.start(spec.name(), spec.bundle(), spec.capabilities(), spec.essential(), supervision, Duration.ofSeconds(5));
             switch (r) {
@@ -310,6 +313,27 @@ final class Kernel implements AutoCloseable {
             }
         }
         return (started.isEmpty() ? "none" : String.join(", ", started)) + (failed.isEmpty() ? "" : "; failed " + failed);
+    }
+
+    /**
+     * Grants driver {@code name} the block device of its section: the kernel opens the backing (a
+     * relative path is found next to the configuration file) when the driver asks, never the driver.
+     * The grant stays in place for a driver deployed later under the same name.
+     */
+    private void grantBlock(String name, dev.kosh.kernel.config.BlockBackingSpec b) {
+        Path file = Path.of(b.file());
+        Path configFile = Path.of(config.source());
+        if (!file.isAbsolute() && Files.isRegularFile(configFile)) file = configFile.toAbsolutePath().getParent().resolve(file);
+        var direct = switch (b.direct()) {
+            case AUTO -> dev.kosh.hal.linux.IoUringBlockDevice.DirectIo.PREFERRED;
+            case ON -> dev.kosh.hal.linux.IoUringBlockDevice.DirectIo.REQUIRED;
+            case OFF -> dev.kosh.hal.linux.IoUringBlockDevice.DirectIo.OFF;
+        };
+        var grant = new dev.kosh.driver.BlockGrant(name, List.of(new dev.kosh.driver.BlockGrant.Backing(file, b.sizeBytes(), direct, b.queueDepth())));
+        blockGrants.add(grant);
+        drivers.grantBlocks(name, grant);
+        journal.info("drivers", name + " is granted block device " + file + " (" + (b.sizeBytes() == 0 ? "its present size" : b.sizeBytes() + " bytes")
+                + ", direct " + b.direct().name().toLowerCase(java.util.Locale.ROOT) + ", queue depth " + b.queueDepth() + ")");
     }
 
     private String startInit() {
@@ -460,6 +484,7 @@ final class Kernel implements AutoCloseable {
                     table.close();
                 }
             });
+            step("block devices", () -> blockGrants.forEach(dev.kosh.driver.BlockGrant::close));
             step("console", () -> { if (console != null) console.close(); });
             step("framework", () -> { if (framework != null) framework.close(); });
             step("virtual memory", () -> { // every space left (init's, unreaped ones), then the swap file

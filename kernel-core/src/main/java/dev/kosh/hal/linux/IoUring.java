@@ -54,7 +54,7 @@ public final class IoUring implements AutoCloseable {
     private final MemorySegment sqRing, cqRing, sqes;
     private final long sqRingSize, cqRingSize, sqesSize;
     private final boolean singleMmap;
-    private final int sqEntries, cqEntries, sqMask, cqMask, features;
+    private final int sqEntries, cqEntries, sqMask, cqMask, features, setupFlags;
     private final long sqHeadOff, sqTailOff, sqArrayOff, cqHeadOff, cqTailOff, cqesOff;
     private int sqTail;       // local copy of the tail; published to the kernel by submit()
     private int toSubmit;     // prepared but not yet passed to io_uring_enter
@@ -73,6 +73,7 @@ public final class IoUring implements AutoCloseable {
         this.sqEntries = params.get(ValueLayout.JAVA_INT, P_SQ_ENTRIES);
         this.cqEntries = params.get(ValueLayout.JAVA_INT, P_CQ_ENTRIES);
         this.features = params.get(ValueLayout.JAVA_INT, P_FEATURES);
+        this.setupFlags = params.get(ValueLayout.JAVA_INT, P_FLAGS);
         this.sqHeadOff = Integer.toUnsignedLong(params.get(ValueLayout.JAVA_INT, SQ_HEAD));
         this.sqTailOff = Integer.toUnsignedLong(params.get(ValueLayout.JAVA_INT, SQ_TAIL));
         this.sqArrayOff = Integer.toUnsignedLong(params.get(ValueLayout.JAVA_INT, SQ_ARRAY));
@@ -85,9 +86,26 @@ public final class IoUring implements AutoCloseable {
         this.sqTail = (int) INT.getAcquire(sqRing, sqTailOff);
     }
 
+    /**
+     * Completions run only when the owning thread enters the ring to wait for them: no interrupt
+     * of the owner per completion ({@code IORING_SETUP_COOP_TASKRUN | SINGLE_ISSUER | DEFER_TASKRUN},
+     * as fio sets them; Linux 6.1+). Only the thread that set the ring up may then submit
+     * ({@code -EEXIST} for any other; whether another may wait for completions depends on the
+     * kernel — 6.18 lets it), so it suits a ring with one owner thread for its whole life.
+     */
+    public static final int SINGLE_OWNER = SETUP_COOP_TASKRUN | SETUP_SINGLE_ISSUER | SETUP_DEFER_TASKRUN;
+
     /** Sets up a ring of {@code entries} submission slots on the live host. */
     public static HalResult<IoUring> setup(int entries) {
         return setup(entries, HostRoot.live());
+    }
+
+    /**
+     * Sets up a ring with setup {@code flags} ({@link #SINGLE_OWNER} or 0) on the live host. A kernel
+     * that does not know a flag refuses with {@link HalError.SyscallFailed} EINVAL.
+     */
+    public static HalResult<IoUring> setup(int entries, int flags) {
+        return setup(entries, HostRoot.live(), flags);
     }
 
     /**
@@ -98,6 +116,10 @@ public final class IoUring implements AutoCloseable {
      * it, or setup fails with EPERM or ENOSYS; {@link HalError.SyscallFailed} otherwise.
      */
     public static HalResult<IoUring> setup(int entries, HostRoot root) {
+        return setup(entries, root, 0);
+    }
+
+    private static HalResult<IoUring> setup(int entries, HostRoot root, int flags) {
         if (entries < 1 || entries > 32_768) {
             return HalResult.err(new HalError.InvalidArgument("entries", "must be 1..32768, was " + entries));
         }
@@ -117,6 +139,7 @@ public final class IoUring implements AutoCloseable {
         try (setupArena) {
             MemorySegment capture = Libc.newCaptureState(setupArena);
             MemorySegment params = setupArena.allocate(PARAMS_SIZE, 8);
+            params.set(ValueLayout.JAVA_INT, P_FLAGS, flags);
             long fd = Libc.syscall(capture, Libc.SYS_IO_URING_SETUP, entries, params.address(), 0, 0, 0, 0);
             if (fd < 0) {
                 int errno = Libc.errno(capture);
@@ -180,6 +203,11 @@ public final class IoUring implements AutoCloseable {
 
     public int cqEntries() {
         return cqEntries;
+    }
+
+    /** The {@code IORING_SETUP_*} flags the ring was set up with. */
+    public int setupFlags() {
+        return setupFlags;
     }
 
     /** The {@code IORING_FEAT_*} bits the kernel reported. */
@@ -257,6 +285,17 @@ public final class IoUring implements AutoCloseable {
         }
         toSubmit -= (int) r;
         return (int) r;
+    }
+
+    /** How many completions are ready to reap, read from the CQ ring without a system call. */
+    public int ready() {
+        if (closed) return 0;
+        return (int) INT.getAcquire(cqRing, cqTailOff) - cqRing.get(ValueLayout.JAVA_INT, cqHeadOff);
+    }
+
+    /** Entries prepared but not yet taken by the kernel. */
+    public int unsubmitted() {
+        return toSubmit;
     }
 
     /** Hands every ready completion to {@code handler}; returns how many. */

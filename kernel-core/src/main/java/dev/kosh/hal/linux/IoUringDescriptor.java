@@ -25,6 +25,8 @@ final class IoUringDescriptor {
     static final long OFF_SQ_RING = 0, OFF_CQ_RING = 0x800_0000, OFF_SQES = 0x1000_0000;
 
     static final int FEAT_SINGLE_MMAP = 1;
+    // io_uring_setup flags (IORING_SETUP_*).
+    static final int SETUP_COOP_TASKRUN = 1 << 8, SETUP_SINGLE_ISSUER = 1 << 12, SETUP_DEFER_TASKRUN = 1 << 13;
     static final int ENTER_GETEVENTS = 1;
 
     // struct io_uring_sqe: 64 bytes.

@@ -25,6 +25,8 @@ final class Libc {
             EFAULT = 14, EBUSY = 16, EINVAL = 22, ENOTTY = 25, ENOSYS = 38, EOPNOTSUPP = 95;
 
     static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0100, O_TRUNC = 01000, O_CLOEXEC = 02000000;
+    /** {@code O_DIRECT} differs by architecture: 040000 on x86-64, 0200000 on arm64 (asm-generic vs arm64 fcntl.h). */
+    static final int O_DIRECT = "aarch64".equals(System.getProperty("os.arch")) ? 0200000 : 040000;
     static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1, MAP_POPULATE = 0x8000;
     static final long SYS_IO_URING_SETUP = 425, SYS_IO_URING_ENTER = 426;
     static final int EFD_CLOEXEC = 02000000;

@@ -38,9 +38,20 @@ public final class NativeFile implements AutoCloseable {
 
     /** Errors: {@link HalError.SyscallFailed} with the errno of {@code open(2)}. */
     public static HalResult<NativeFile> open(Path path, Mode mode) {
+        return open(path, mode, false);
+    }
+
+    /**
+     * Opens with {@code O_DIRECT} when {@code direct} is set: reads and writes bypass the page
+     * cache, so buffers, offsets and lengths must be aligned to the device's logical block.
+     * A file system without direct I/O refuses the open with EINVAL.
+     * Errors: {@link HalError.SyscallFailed} with the errno of {@code open(2)}.
+     */
+    public static HalResult<NativeFile> open(Path path, Mode mode, boolean direct) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.newCaptureState(arena);
-            int fd = Libc.open(capture, arena.allocateFrom(path.toString()), mode.flags | Libc.O_CLOEXEC, 0644);
+            int flags = mode.flags | Libc.O_CLOEXEC | (direct ? Libc.O_DIRECT : 0);
+            int fd = Libc.open(capture, arena.allocateFrom(path.toString()), flags, 0644);
             if (fd < 0) {
                 int errno = Libc.errno(capture);
                 return HalResult.err(new HalError.SyscallFailed("open " + path, errno, Libc.errnoName(errno)));

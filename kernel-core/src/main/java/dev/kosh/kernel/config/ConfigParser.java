@@ -12,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,7 +38,7 @@ public final class ConfigParser {
     private static final Set<String> KERNEL_KEYS = Set.of("memory", "http.bind", "http.port", "stop-timeout", "deploy.capabilities",
             "driver.bundles", "driver.signatures", "trust-store", "threads", "heap.soft", "heap.hard", "heap.window");
     private static final Set<String> DRIVER_KEYS = Set.of("bundle", "capabilities", "essential", "threads", "heap.soft", "heap.hard",
-            "restart-limit");
+            "restart-limit", "block.file", "block.size", "block.direct", "block.queue-depth");
     private static final Set<String> SERVICE_KEYS = Set.of("program", "args", "after", "restart", "restart-limit",
             "priority", "capabilities", "essential", "threads", "heap.soft", "heap.hard");
     private static final int MAX_THREADS = 10_000;
@@ -195,7 +196,8 @@ public final class ConfigParser {
                         bool(v.get("essential"), false),
                         limits(s, defaults),
                         restart(null, v.get("restart-limit")),
-                        s.line()));
+                        s.line(),
+                        blockBacking(s)));
                 default -> services.add(new ServiceSpec(s.name(),
                         required(s, "program").text(),
                         v.containsKey("args") ? arguments(v.get("args")) : List.of(),
@@ -350,6 +352,36 @@ public final class ConfigParser {
         }
         if (d.isZero()) throw new ConfigException(file, line, "duration must be greater than zero");
         return d;
+    }
+
+    /** The {@code block.*} keys of a driver section: {@code block.file} is required once any of them is set. */
+    private Optional<BlockBackingSpec> blockBacking(Section s) throws ConfigException {
+        Map<String, Value> v = s.values();
+        if (v.keySet().stream().noneMatch(k -> k.startsWith("block."))) return Optional.empty();
+        Value file = v.get("block.file");
+        if (file == null || file.text().isEmpty()) {
+            int line = v.entrySet().stream().filter(e -> e.getKey().startsWith("block.")).mapToInt(e -> e.getValue().line()).min().orElse(s.line());
+            throw new ConfigException(this.file, line, describe(s) + " sets block.* keys but no block.file (the backing file or device)");
+        }
+        long size = 0;
+        Value sizeValue = v.get("block.size");
+        if (sizeValue != null) {
+            size = size(sizeValue, 4096, 1L << 50);
+            if (size % 4096 != 0) throw new ConfigException(this.file, sizeValue.line(), "block.size must be a multiple of 4096 bytes, was " + size);
+        }
+        BlockBackingSpec.Direct direct = BlockBackingSpec.Direct.AUTO;
+        Value d = v.get("block.direct");
+        if (d != null) {
+            direct = switch (d.text().toLowerCase(Locale.ROOT)) {
+                case "auto" -> BlockBackingSpec.Direct.AUTO;
+                case "on", "true", "yes" -> BlockBackingSpec.Direct.ON;
+                case "off", "false", "no" -> BlockBackingSpec.Direct.OFF;
+                default -> throw new ConfigException(this.file, d.line(), "block.direct must be auto, on or off, found '" + d.text() + "'");
+            };
+        }
+        Value qd = v.get("block.queue-depth");
+        int depth = qd == null ? BlockBackingSpec.DEFAULT_QUEUE_DEPTH : integer(qd, 1, 4096);
+        return Optional.of(new BlockBackingSpec(file.text(), size, direct, depth));
     }
 
     private boolean bool(Value v, boolean otherwise) throws ConfigException {

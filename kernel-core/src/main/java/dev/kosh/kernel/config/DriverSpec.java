@@ -1,5 +1,6 @@
 package dev.kosh.kernel.config;
 
+import java.util.Optional;
 import java.util.Set;
 
 import dev.kosh.kernel.process.ProcessLimits;
@@ -9,10 +10,18 @@ import dev.kosh.kernel.process.ProcessLimits;
  * name, its capability grants, whether the boot fails without it, and its quotas (the
  * {@code [kernel]} defaults where the section sets none). A driver that faults is always restarted;
  * {@code restart} bounds how often ({@code restart-limit}, default 5 in 60 s; its mode is unused).
+ * {@code block} is the block device the section grants the driver ({@code block.*} keys), if any.
  */
 public record DriverSpec(String name, String bundle, Set<String> capabilities, boolean essential, ProcessLimits limits,
-                         RestartPolicy restart, int line) {
+                         RestartPolicy restart, int line, Optional<BlockBackingSpec> block) {
     public DriverSpec {
         capabilities = Set.copyOf(capabilities);
+        java.util.Objects.requireNonNull(block, "block");
+    }
+
+    /** A driver granted no block device. */
+    public DriverSpec(String name, String bundle, Set<String> capabilities, boolean essential, ProcessLimits limits,
+                      RestartPolicy restart, int line) {
+        this(name, bundle, capabilities, essential, limits, restart, line, Optional.empty());
     }
 }

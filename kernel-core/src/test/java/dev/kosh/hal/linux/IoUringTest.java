@@ -110,6 +110,28 @@ class IoUringTest {
     }
 
     @Test
+    void aSingleOwnerRingServesItsOwnerAndRefusesAnyOtherThread() throws Exception {
+        IoUring ring = switch (IoUring.setup(4, IoUring.SINGLE_OWNER)) {
+            case HalResult.Ok<IoUring>(IoUring r) -> r;
+            case HalResult.Err<IoUring>(HalError e) -> {
+                Assumptions.assumeTrue(false, "this kernel has no single-issuer rings: " + e.message());
+                throw new AssertionError("unreachable");
+            }
+        };
+        try (ring) {
+            assertEquals(IoUring.SINGLE_OWNER, ring.setupFlags() & IoUring.SINGLE_OWNER);
+            assertEquals(IoUring.OK, ring.prepareNop(1));
+            assertEquals(List.of(new Completion(1, 0)), awaitCompletions(ring, 1));
+            assertEquals(IoUring.OK, ring.prepareNop(2));
+            int[] other = new int[1];
+            Thread t = Thread.ofPlatform().start(() -> other[0] = ring.submitAndWait(1));
+            t.join();
+            assertEquals(-17, other[0], "EEXIST: only the thread that set the ring up may submit");
+            assertEquals(List.of(new Completion(2, 0)), awaitCompletions(ring, 1), "the owner still can");
+        }
+    }
+
+    @Test
     void closedRingRefusesWorkAndClosesOnce() {
         IoUring ring = ringOrSkip(2);
         ring.close();
