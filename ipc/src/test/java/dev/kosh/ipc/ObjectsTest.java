@@ -52,6 +52,41 @@ class ObjectsTest {
         return ok(k.ipc.space().grant(from.capabilityTable().lookup(handle), to.capabilityTable(), Rights.of(rights), 0));
     }
 
+    // ---- process capabilities in messages -------------------------------------------------------
+
+    @Test
+    void aChildsProcessHandleSentInAMessageLetsTheReceiverKillItUntilTheParentRevokes() throws Exception {
+        IpcHarness.Running parent = k.running("parent", "spawn");
+        IpcHarness.Running supervisor = k.running("supervisor");
+        k.program("child", Set.of(), c -> {
+            while (!c.terminationRequested()) c.sleep(Duration.ofMillis(20));
+            return 0;
+        });
+        Ipc ip = k.ipc(parent.process());
+        Ipc is = k.ipc(supervisor.process());
+        int first = ok(parent.ctx().spawn("child", List.of()));
+        int second = ok(parent.ctx().spawn("child", List.of()));
+        int ch = ok(ip.createChannel(4));
+        int inbox = give(parent.process(), ch, supervisor.process(), Right.RECEIVE);
+        int h1 = ok(parent.ctx().processHandle(first));
+        int h2 = ok(parent.ctx().processHandle(second));
+        ok(ip.send(ch, Outgoing.of(0, "children").copying(h1).copying(h2), Duration.ZERO));
+        Message m = ok(is.receive(inbox, LONG));
+        assertEquals(2, m.handles().size());
+        int theirs1 = m.handles().get(0);
+        int theirs2 = m.handles().get(1);
+        assertEquals(first, ok(supervisor.ctx().processStatus(theirs1)).pid());
+        // A copy in a message is a child of the sender's capability: signal and wait work through it.
+        ok(supervisor.ctx().signal(theirs1, Signal.KILL));
+        assertEquals(137, ok(supervisor.ctx().await(theirs1, LONG)).code());
+        assertEquals(137, ok(parent.ctx().await(h1, LONG)).code(), "the parent reaps");
+        assertEquals(Errno.DEAD_PEER, errno(supervisor.ctx().processStatus(theirs1)));
+        // The parent revokes what it gave for the second: the supervisor's copy is gone, the child untouched.
+        assertEquals(1, ok(parent.ctx().revoke(h2)));
+        assertEquals(Errno.REVOKED, errno(supervisor.ctx().signal(theirs2, Signal.KILL)));
+        assertFalse(k.table.get(second).orElseThrow().finished());
+    }
+
     // ---- channels ----------------------------------------------------------------------------
 
     @Test
