@@ -385,7 +385,7 @@ public final class ProcessIpc implements Ipc {
                     if (taken != null) return taken;
                     continue; // cancelled or failed: its owner cleaned it up
                 }
-                SysResult<Message> stop = stopWaiting(via, e.dead(), e.describe(), deadline, timeout, me, true);
+                SysResult<Message> stop = stopWaiting(via, e.dead(), e, deadline, timeout, me, true);
                 if (stop != null) return stop;
                 registered = idle(e, e.receivers, registered, spinUntil, deadline, me);
             }
@@ -394,7 +394,6 @@ public final class ProcessIpc implements Ipc {
         }
     }
 
-    /** Why a blocked receive must end now, or null to keep waiting. */
     /**
      * One idle step of a receiver that found nothing to take: spin until {@code spinUntil}, then
      * register in {@code waiters} once (the caller's next pass re-checks before it parks, so a
@@ -417,7 +416,13 @@ public final class ProcessIpc implements Ipc {
         return true;
     }
 
-    private SysResult<Message> stopWaiting(Capability via, boolean dead, String what, long deadline, Duration timeout, Thread me, boolean endpoint) {
+    /**
+     * Why a blocked receive must end now, or null to keep waiting. Runs on every turn of a spinning
+     * receiver: it allocates nothing unless it answers (the object is described only then).
+     */
+    private SysResult<Message> stopWaiting(Capability via, boolean dead, dev.kosh.kernel.cap.KernelObject object, long deadline, Duration timeout, Thread me, boolean endpoint) {
+        if (via.live() && !dead && !me.isInterrupted() && System.nanoTime() - deadline < 0) return null;
+        String what = object.describe();
         if (!via.live()) return err(Errno.REVOKED, "the capability for " + what + " was revoked");
         if (dead) return err(endpoint ? Errno.DEAD_PEER : Errno.CLOSED, what + (endpoint ? " is dead" : " is closed and empty"));
         if (me.isInterrupted()) {
@@ -702,7 +707,7 @@ public final class ProcessIpc implements Ipc {
         Thread me = Thread.currentThread();
         boolean registered = false;
         while (!ch.consumer.compareAndSet(false, true)) { // one receiving thread at a time (MPSC queue)
-            SysResult<Message> stop = stopWaiting(via, false, ch.describe(), deadline, timeout, me, false);
+            SysResult<Message> stop = stopWaiting(via, false, ch, deadline, timeout, me, false);
             if (stop != null) return stop;
             Thread.onSpinWait();
         }
@@ -710,7 +715,7 @@ public final class ProcessIpc implements Ipc {
             while (true) {
                 ChannelObject.Item item = ch.queue.poll();
                 if (item != null) return batch == null ? delivered(via, ch, item) : drainInto(via, ch, item, batch);
-                SysResult<Message> stop = stopWaiting(via, ch.closed && ch.queue.isEmpty(), ch.describe(), deadline, timeout, me, false);
+                SysResult<Message> stop = stopWaiting(via, ch.closed && ch.queue.isEmpty(), ch, deadline, timeout, me, false);
                 if (stop != null) return stop;
                 registered = idle(ch, ch.receivers, registered, spinUntil, deadline, me);
             }
@@ -782,7 +787,7 @@ public final class ProcessIpc implements Ipc {
                     long bits = n.word.getAndSet(0);
                     if (bits != 0) return SysResult.ok(bits);
                 }
-                SysResult<Message> stop = stopWaiting(c, false, n.describe(), deadline, timeout, me, false);
+                SysResult<Message> stop = stopWaiting(c, false, n, deadline, timeout, me, false);
                 if (stop != null) return errOf(stop);
                 if (!registered) {
                     registered = true;

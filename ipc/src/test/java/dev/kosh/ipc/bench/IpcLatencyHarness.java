@@ -50,14 +50,19 @@ public final class IpcLatencyHarness {
      */
     static double bytesPerRoundTrip(PingPongs p, int warmup, int n) throws Exception {
         try (p) {
-            for (int i = 0; i < warmup; i++) p.roundTrip();
-            com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-            long me = Thread.currentThread().threadId(), echo = p.echo.threadId();
-            long before = mx.getThreadAllocatedBytes(me) + mx.getThreadAllocatedBytes(echo);
-            for (int i = 0; i < n; i++) p.roundTrip();
-            long after = mx.getThreadAllocatedBytes(me) + mx.getThreadAllocatedBytes(echo);
-            return (after - before) / (double) n;
+            return allocatedPerRoundTrip(p, warmup, n);
         }
+    }
+
+    /** As {@link #bytesPerRoundTrip}, leaving {@code p} open. */
+    static double allocatedPerRoundTrip(PingPongs p, int warmup, int n) throws Exception {
+        for (int i = 0; i < warmup; i++) p.roundTrip();
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long me = Thread.currentThread().threadId(), echo = p.echo.threadId();
+        long before = mx.getThreadAllocatedBytes(me) + mx.getThreadAllocatedBytes(echo);
+        for (int i = 0; i < n; i++) p.roundTrip();
+        long after = mx.getThreadAllocatedBytes(me) + mx.getThreadAllocatedBytes(echo);
+        return (after - before) / (double) n;
     }
 
     /** Messages per second from one producer thread to one consumer thread. */
