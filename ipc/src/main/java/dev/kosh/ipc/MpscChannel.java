@@ -1,5 +1,6 @@
 package dev.kosh.ipc;
 
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
@@ -11,8 +12,12 @@ import org.jctools.queues.MpscArrayQueue;
  *
  * <p>Senders never block each other (the queue is lock-free). A receiver with nothing to read
  * parks; a sender that sees the {@code receiverParked} flag unparks it. Missed wake-ups are
- * impossible because the receiver re-checks the queue after raising the flag (the volatile write
- * of the flag happens-before its re-check; a sender's offer happens-before its read of the flag).
+ * impossible because each side issues a full fence between its write and its read (Dekker): the
+ * receiver raises the flag, fences, re-checks the queue; the sender stores the element, fences,
+ * reads the flag. So at least one sees the other. (The queue's element store is only a release
+ * store, and a later load may pass a release store — StoreLoad — even on x86; without the sender's
+ * fence a sender could read the flag as down while the receiver had just found the queue empty,
+ * and the receiver would sleep until its timeout.)
  *
  * <p>Threads: {@link #send}, {@link #trySend} and {@link #close} from any thread; {@link #receive},
  * {@link #poll} and {@link #drain} from the single receiving thread only.
@@ -62,6 +67,7 @@ public final class MpscChannel<T> {
     }
 
     private void wakeReceiver() {
+        VarHandle.fullFence(); // StoreLoad: the element is visible before the flag is read (class comment)
         if (receiverParked) {
             Thread r = receiver;
             if (r != null) LockSupport.unpark(r);
@@ -82,7 +88,8 @@ public final class MpscChannel<T> {
         try {
             while (true) {
                 receiverParked = true;
-                m = queue.poll(); // re-check after announcing the park: see the class comment
+                VarHandle.fullFence(); // StoreLoad: the flag is visible before the re-check (class comment)
+                m = queue.poll();
                 if (m != null || closed) return m;
                 long left = deadline - System.nanoTime();
                 if (left <= 0 || Thread.currentThread().isInterrupted()) return null;

@@ -150,10 +150,12 @@ class EndpointTest {
     @Test
     void aDeadClientsPendingReplyCapabilityIsDropped() throws Exception {
         KoshProcess realClient = k.spawn("caller", java.util.Set.of(), ctx -> {
-            while (ctx.ipc().call(1, Outgoing.of(0, null), Duration.ofSeconds(30)) instanceof SysResult.Err<Message> e
-                    && e.errno() == Errno.INVALID_HANDLE) {
-                ctx.sleep(Duration.ofMillis(5)); // until the test grants the capability
+            // Until the test grants the capability (the table already holds the process's own handles).
+            java.util.Optional<dev.kosh.api.CapabilityInfo> granted;
+            while ((granted = ctx.capabilities().stream().filter(i -> i.type() == dev.kosh.api.ObjectType.ENDPOINT).findFirst()).isEmpty()) {
+                ctx.sleep(Duration.ofMillis(5));
             }
+            ctx.ipc().call(granted.get().handle(), Outgoing.of(0, null), Duration.ofSeconds(30));
             return 0;
         });
         ok(k.ipc.space().grant(server.capabilityTable().lookup(ep), realClient.capabilityTable(), Rights.of(Right.CALL), 0));

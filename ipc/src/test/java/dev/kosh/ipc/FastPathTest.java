@@ -71,6 +71,55 @@ class FastPathTest {
         ok(call.get(5, TimeUnit.SECONDS));
     }
 
+    /**
+     * A client thread reuses its call record after a clean reply, never after a call it gave up
+     * (that one may still sit in the queue): a server that later finds the abandoned call skips it,
+     * and every answer reaches the call it belongs to.
+     */
+    @Test
+    void aClientThreadsReusedCallRecordNeverMixesUpCallsEvenAfterTimeouts() throws Exception {
+        int ep = ok(s.createEndpoint());
+        int h = grant(server, ep, client, Right.CALL);
+        java.util.concurrent.atomic.AtomicBoolean serving = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread echo = Thread.ofPlatform().daemon().start(() -> {
+            while (serving.get()) {
+                if (s.receive(ep, Duration.ofMillis(20)) instanceof SysResult.Ok<Message>(Message m)) {
+                    if ("slow".equals(m.data())) {
+                        try {
+                            Thread.sleep(40);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                    s.reply(m.replyHandle(), Outgoing.of(m.label(), m.data()));
+                }
+            }
+        });
+        try {
+            java.util.Random rnd = new java.util.Random(7);
+            for (int i = 0; i < 2000; i++) {
+                if (i % 200 == 0) {
+                    // Received but not answered in time: the server's reply later answers DEAD_PEER.
+                    assertEquals(Errno.TIMEOUT, errno(c.call(h, Outgoing.of(-1, "slow"), Duration.ofMillis(5))));
+                }
+                if (i % 300 == 150) {
+                    // Given up while still queued (the server is busy with a slow call): it stays in the queue.
+                    var slow = callAsync(h, "slow", LONG);
+                    Thread.sleep(5);
+                    assertEquals(Errno.TIMEOUT, errno(c.call(h, Outgoing.of(-2, "queued"), Duration.ofMillis(1))));
+                    ok(slow.get(5, TimeUnit.SECONDS));
+                }
+                int label = rnd.nextInt(1_000_000);
+                Message r = ok(c.call(h, Outgoing.of(label, (long) i), LONG));
+                assertEquals(label, r.label(), "call " + i + " got another call's answer");
+                assertEquals((long) i, r.data());
+            }
+        } finally {
+            serving.set(false);
+            echo.join(2000);
+        }
+    }
+
     @Test
     void aCallerThatGaveUpEndsTheReusedReplyHandleWithDeadPeer() throws Exception {
         int ep = ok(s.createEndpoint());

@@ -116,6 +116,39 @@ class MpscChannelTest {
         assertNull(got.get(5, TimeUnit.SECONDS));
     }
 
+    /**
+     * Ping-pong where each receiver parks between messages: the window between a sender's element
+     * store and its read of the parked flag is hit on every round. A lost wake-up shows as a round
+     * that waits for the receiver's timeout (seconds) instead of microseconds.
+     */
+    @Test
+    void noWakeUpIsLostWhenReceiversParkOnEveryMessage() throws Exception {
+        int rounds = 20_000;
+        MpscChannel<Integer> ping = new MpscChannel<>(4);
+        MpscChannel<Integer> pong = new MpscChannel<>(4);
+        Duration patience = Duration.ofSeconds(5);
+        long[] slowest = new long[1];
+        Thread echo = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < rounds; i++) {
+                Integer m = ping.receive(patience);
+                if (m == null) return;
+                pong.trySend(m);
+            }
+        });
+        int lost = 0;
+        for (int i = 0; i < rounds && lost == 0; i++) {
+            long t0 = System.nanoTime();
+            assertEquals(SendStatus.OK, ping.trySend(i));
+            Integer back = pong.receive(patience);
+            long took = System.nanoTime() - t0;
+            slowest[0] = Math.max(slowest[0], took);
+            if (back == null || took > patience.toNanos() / 2) lost++;
+            else assertEquals(i, back);
+        }
+        echo.join(10_000);
+        assertEquals(0, lost, "a round waited for the timeout: a wake-up was lost (slowest round " + slowest[0] / 1_000_000 + " ms)");
+    }
+
     @Test
     void interruptedReceiveReturnsNull() {
         MpscChannel<String> ch = new MpscChannel<>(2);

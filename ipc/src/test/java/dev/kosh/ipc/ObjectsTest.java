@@ -52,6 +52,41 @@ class ObjectsTest {
         return ok(k.ipc.space().grant(from.capabilityTable().lookup(handle), to.capabilityTable(), Rights.of(rights), 0));
     }
 
+    // ---- process capabilities in messages -------------------------------------------------------
+
+    @Test
+    void aChildsProcessHandleSentInAMessageLetsTheReceiverKillItUntilTheParentRevokes() throws Exception {
+        IpcHarness.Running parent = k.running("parent", "spawn");
+        IpcHarness.Running supervisor = k.running("supervisor");
+        k.program("child", Set.of(), c -> {
+            while (!c.terminationRequested()) c.sleep(Duration.ofMillis(20));
+            return 0;
+        });
+        Ipc ip = k.ipc(parent.process());
+        Ipc is = k.ipc(supervisor.process());
+        int first = ok(parent.ctx().spawn("child", List.of()));
+        int second = ok(parent.ctx().spawn("child", List.of()));
+        int ch = ok(ip.createChannel(4));
+        int inbox = give(parent.process(), ch, supervisor.process(), Right.RECEIVE);
+        int h1 = ok(parent.ctx().processHandle(first));
+        int h2 = ok(parent.ctx().processHandle(second));
+        ok(ip.send(ch, Outgoing.of(0, "children").copying(h1).copying(h2), Duration.ZERO));
+        Message m = ok(is.receive(inbox, LONG));
+        assertEquals(2, m.handles().size());
+        int theirs1 = m.handles().get(0);
+        int theirs2 = m.handles().get(1);
+        assertEquals(first, ok(supervisor.ctx().processStatus(theirs1)).pid());
+        // A copy in a message is a child of the sender's capability: signal and wait work through it.
+        ok(supervisor.ctx().signal(theirs1, Signal.KILL));
+        assertEquals(137, ok(supervisor.ctx().await(theirs1, LONG)).code());
+        assertEquals(137, ok(parent.ctx().await(h1, LONG)).code(), "the parent reaps");
+        assertEquals(Errno.DEAD_PEER, errno(supervisor.ctx().processStatus(theirs1)));
+        // The parent revokes what it gave for the second: the supervisor's copy is gone, the child untouched.
+        assertEquals(1, ok(parent.ctx().revoke(h2)));
+        assertEquals(Errno.REVOKED, errno(supervisor.ctx().signal(theirs2, Signal.KILL)));
+        assertFalse(k.table.get(second).orElseThrow().finished());
+    }
+
     // ---- channels ----------------------------------------------------------------------------
 
     @Test
@@ -302,12 +337,22 @@ class ObjectsTest {
         ok(ia.call(ep, Outgoing.of(0, null), LONG));
         server.get(5, TimeUnit.SECONDS);
         assertEquals(1, registry.get("kosh.ipc.call.latency").timer().count());
+        // The latency is sampled: a process's first call, then one in 64 (every call is still counted).
+        var more = CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < 64; i++) {
+                Message m = ok(ia.receive(ep, LONG));
+                ok(ia.reply(m.replyHandle(), Outgoing.of(0, null)));
+            }
+        });
+        for (int i = 0; i < 64; i++) ok(ia.call(ep, Outgoing.of(0, null), LONG));
+        more.get(5, TimeUnit.SECONDS);
+        assertEquals(2, registry.get("kosh.ipc.call.latency").timer().count());
+        assertEquals(65.0, registry.get("kosh.ipc.calls").functionCounter().count());
         assertEquals(2.0, registry.get("kosh.ipc.channel.depth").tag("stat", "total").gauge().value());
         assertEquals(1.0, registry.get("kosh.ipc.objects").tag("type", "channel").gauge().value());
-        assertEquals(1.0, registry.get("kosh.ipc.calls").functionCounter().count());
         var stats = k.ipc.stats();
         assertTrue(stats.stream().anyMatch(s -> s.type().equals("channel") && s.depth() == 2 && s.capacity() == 8), stats.toString());
-        assertTrue(stats.stream().anyMatch(s -> s.type().equals("endpoint") && s.messages() == 1), stats.toString());
+        assertTrue(stats.stream().anyMatch(s -> s.type().equals("endpoint") && s.messages() == 65), stats.toString());
         assertEquals(Set.of(), Set.copyOf(k.ipc.directory().registrations().keySet()));
     }
 }

@@ -2,6 +2,7 @@ package dev.kosh.ipc;
 
 import static dev.kosh.ipc.testing.Results.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -21,6 +22,8 @@ import dev.kosh.api.Message;
 import dev.kosh.api.MessageType;
 import dev.kosh.api.ObjectType;
 import dev.kosh.api.Outgoing;
+import dev.kosh.api.ProcessContext;
+import dev.kosh.api.Signal;
 import dev.kosh.api.Right;
 import dev.kosh.api.Rights;
 import dev.kosh.api.SharedMapping;
@@ -32,8 +35,8 @@ import dev.kosh.kernel.cap.CapabilityTable;
 import dev.kosh.kernel.process.KoshProcess;
 
 /**
- * An unprivileged process makes {@value #CALLS} random system calls with random handles and
- * arguments (seeded, so a failure replays). Checked: no call succeeds without the capability and
+ * An unprivileged process makes {@value #CALLS} random system calls (IPC, capabilities, and process
+ * and thread calls by handle) with random handles and arguments (seeded, so a failure replays). Checked: no call succeeds without the capability and
  * right it needs (the kernel's table is inspected before each call), no exception escapes a system
  * call, the victim's objects are untouched, and the kernel still serves other processes after.
  */
@@ -44,11 +47,16 @@ class SystemCallFuzzTest {
 
     private record Need(ObjectType type, Right right) {}
 
+    /** Signals the fuzzer may send: none that ends a process (it holds a handle to itself). */
+    private static final Signal[] SIGNALS = {null, Signal.STOP, Signal.CONT, Signal.CHLD};
+
     @Test
     void randomSystemCallsNeverReachWhatTheCallerHasNoRightToAndNeverThrow() throws Exception {
         try (IpcHarness k = new IpcHarness(IpcKernel.Options.DEFAULT.withSpinNanos(0))) {
             KoshProcess victim = k.idle("victim", "publish");
-            KoshProcess fuzzer = k.idle("fuzzer");
+            IpcHarness.Running running = k.running("fuzzer", "spawn");
+            KoshProcess fuzzer = running.process();
+            ProcessContext fctx = running.ctx();
             Ipc v = k.ipc(victim);
             Ipc f = k.ipc(fuzzer);
             CapabilitySpace space = k.ipc.space();
@@ -66,6 +74,16 @@ class SystemCallFuzzTest {
             grant(space, victim, shm, fuzzer, Rights.of(Right.READ));
             grant(space, victim, inbox, fuzzer, Rights.of(Right.SEND));
             grant(space, victim, ep, fuzzer, Rights.of(Right.CALL));
+            // Process objects: the fuzzer may read the victim's status (no SIGNAL, no WAIT); it holds
+            // itself, its main thread, threads it starts, and a child of its own with every right.
+            int victimSelf = space.list(victim.capabilityTable()).stream().filter(i -> i.type() == ObjectType.PROCESS).findFirst().orElseThrow().handle();
+            grant(space, victim, victimSelf, fuzzer, Rights.of(Right.READ));
+            k.program("fuzz-child", java.util.Set.of(), c -> {
+                while (!c.terminationRequested()) c.sleep(Duration.ofMillis(50));
+                return 0;
+            });
+            KoshProcess child = k.table.get(ok(fctx.spawn("fuzz-child", List.of()))).orElseThrow();
+            int childSelf = space.list(child.capabilityTable()).stream().filter(i -> i.type() == ObjectType.PROCESS).findFirst().orElseThrow().handle();
             AtomicBoolean serving = new AtomicBoolean(true);
             Thread server = Thread.ofPlatform().daemon().start(() -> {
                 while (serving.get()) {
@@ -81,9 +99,20 @@ class SystemCallFuzzTest {
             List<String> escaped = new ArrayList<>();
             Map<Errno, Integer> outcomes = new java.util.EnumMap<>(Errno.class);
             int oks = 0;
+            int[] processCalls = {0};
+            List<Integer> processHandles = new ArrayList<>();
             for (int i = 0; i < CALLS; i++) {
-                int h = handle(rnd, space, ft);
-                int op = rnd.nextInt(20);
+                if ((i & 4095) == 0) { // the process and thread handles it holds now, for the process calls to aim at
+                    processHandles.clear();
+                    for (var info : space.list(ft)) if (info.type() == ObjectType.PROCESS || info.type() == ObjectType.THREAD) processHandles.add(info.handle());
+                    if (processHandles.size() < 2) { // it deleted, revoked or moved them away: the kernel grants them again
+                        if (space.grant(child.capabilityTable().lookup(childSelf), ft, Rights.of(Right.SIGNAL, Right.WAIT, Right.READ, Right.GRANT), 0) instanceof SysResult.Ok<Integer>(Integer g)) processHandles.add(g);
+                        if (space.grant(victim.capabilityTable().lookup(victimSelf), ft, Rights.of(Right.READ), 0) instanceof SysResult.Ok<Integer>(Integer g)) processHandles.add(g);
+                    }
+                }
+                int op = rnd.nextInt(26);
+                int h = op >= 20 && op <= 24 && !processHandles.isEmpty() && rnd.nextBoolean()
+                        ? processHandles.get(rnd.nextInt(processHandles.size())) : handle(rnd, space, ft);
                 Need need = null;
                 SysResult<?> r;
                 Capability before = ft.lookup(h);
@@ -116,6 +145,17 @@ class SystemCallFuzzTest {
                         case 13 -> r = rnd.nextInt(8) == 0 ? f.createSharedMemory(rnd.nextInt(8192) - 100) : f.createEndpoint();
                         case 14 -> r = f.register(rnd.nextBoolean() ? "x" : null, h);
                         case 15 -> r = f.lookup(rnd.nextBoolean() ? "kv" : "");
+                        case 20 -> r = fctx.signal(h, SIGNALS[rnd.nextInt(SIGNALS.length)]);
+                        case 21 -> r = fctx.await(h, duration(rnd));
+                        case 22 -> r = fctx.processStatus(h);
+                        case 23 -> r = fctx.threadStatus(h);
+                        case 24 -> r = fctx.join(h, duration(rnd));
+                        case 25 -> r = switch (rnd.nextInt(4)) {
+                            case 0 -> fctx.processHandle(rnd.nextInt(8) - 1);
+                            case 1 -> fctx.threadHandle(rnd.nextBoolean() ? Thread.currentThread() : null);
+                            case 2 -> fctx.startThread("short", () -> { });
+                            default -> SysResult.ok(fctx.selfHandle());
+                        };
                         default -> r = f.send(h, message(rnd, ft), Duration.ZERO);
                     }
                     need = switch (op) {
@@ -124,6 +164,11 @@ class SystemCallFuzzTest {
                         case 3, 16, 17, 18, 19 -> new Need(ObjectType.CHANNEL, Right.SEND);
                         case 4, 7 -> h == 0 && op == 7 ? null : new Need(ObjectType.NOTIFICATION, Right.SIGNAL);
                         case 5 -> new Need(ObjectType.NOTIFICATION, Right.WAIT);
+                        case 20 -> new Need(ObjectType.PROCESS, Right.SIGNAL);
+                        case 21 -> new Need(ObjectType.PROCESS, Right.WAIT);
+                        case 22 -> new Need(ObjectType.PROCESS, Right.READ);
+                        case 23 -> new Need(ObjectType.THREAD, Right.READ);
+                        case 24 -> new Need(ObjectType.THREAD, Right.WAIT);
                         case 8 -> r instanceof SysResult.Ok<?>(SharedMapping ignored) ? new Need(ObjectType.SHARED_MEMORY, Right.READ)
                                 : new Need(ObjectType.NOTIFICATION, Right.SIGNAL);
                         default -> null;
@@ -133,6 +178,7 @@ class SystemCallFuzzTest {
                     if (need != null && r.isOk() && !allowed(before, need.type(), need.right())) violations++;
                     if (r instanceof SysResult.Err<?> e) outcomes.merge(e.errno(), 1, Integer::sum);
                     else oks++;
+                    if (op >= 20 && op <= 24 && (r.isOk() || (r instanceof SysResult.Err<?> e2 && e2.errno() == Errno.TIMEOUT))) processCalls[0]++;
                 } catch (Throwable t) {
                     if (escaped.size() < 10) escaped.add("call " + i + " op " + op + " handle " + h + ": " + t);
                     else escaped.set(9, "... and more");
@@ -140,6 +186,7 @@ class SystemCallFuzzTest {
             }
             serving.set(false);
             server.join(2000);
+            fctx.signal(fctx.selfHandle(), Signal.CONT); // it may have stopped itself
 
             assertEquals(List.of(), escaped, "exceptions escaped the kernel");
             assertEquals(0, violations, "calls succeeded without the right they need");
@@ -148,6 +195,8 @@ class SystemCallFuzzTest {
             assertEquals(42L, vm.getLong(0));
             Message kept = ok(v.receive(secret, Duration.ZERO));
             assertEquals("secret", kept.data());
+            assertFalse(victim.stopped() || victim.terminationRequested() || victim.finished(), "the victim was never signalled");
+            assertTrue(processCalls[0] > CALLS / 1000, "the process calls reached their object often enough to mean something: " + processCalls[0] + " " + outcomes);
             // The kernel still serves other processes.
             KoshProcess other = k.idle("other");
             Ipc o = k.ipc(other);

@@ -47,9 +47,12 @@ class IpcIT {
         assertEquals(1, r.exitCode(), "caps 99 and the ungranted client fail:\n" + out);
         assertTrue(out.matches("(?s).*\\[  OK  ] Started kv \\(pid 3\\).*"), out);
         assertTrue(out.contains("kv-service: serving 'kv' as pid 3"), out);
-        Matcher endpoint = Pattern.compile("\\n +1 endpoint +#(\\d+) .* --gcv---- +- +-\\n").matcher(out);
+        Matcher endpoint = Pattern.compile("\\n +\\d+ endpoint +#(\\d+) .* --gcv---- +- +-\\n").matcher(out);
         assertTrue(endpoint.find(), "caps 3 lists the server's endpoint:\n" + out);
-        assertTrue(out.contains("1 capability; grants: console,publish"), out);
+        // ... its handle to itself and to its main thread, then the endpoint (no call yet: no reply object)
+        assertTrue(out.matches("(?s).*\\n +1 process +#\\d+ pid 3 kv +r-g----ia +- +-\\n.*"), out);
+        assertTrue(out.matches("(?s).*\\n +2 thread +#\\d+ thread main of pid 3 +r-g-----a +- +-\\n.*"), out);
+        assertTrue(out.contains("3 capabilities; grants: console,publish"), out);
         assertTrue(out.contains("services: kv (pid 3)"), out);
         assertTrue(out.matches("(?s).*\\n +" + endpoint.group(1) + " endpoint +\\d+ +0/1024 .*"), "ipcstat lists the same endpoint:\n" + out);
         assertTrue(out.contains("caps: no process 99"), out);

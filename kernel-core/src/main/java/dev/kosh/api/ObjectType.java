@@ -2,9 +2,9 @@ package dev.kosh.api;
 
 /** The kinds of kernel object a capability may name. */
 public enum ObjectType {
-    /** A process: signal it (SIGNAL), wait for it (WAIT). */
+    /** A process: signal it (SIGNAL: kill, stop, continue...), wait for its exit (WAIT), read its status (READ). */
     PROCESS,
-    /** A thread of a process (no operations yet). */
+    /** A thread the kernel created for a process: join it (WAIT), read its status (READ). */
     THREAD,
     /** A synchronous call/reply rendezvous: CALL, RECEIVE. */
     ENDPOINT,

@@ -89,6 +89,60 @@ public interface ProcessContext {
     /** Every capability in this process's table, in handle order. */
     java.util.List<CapabilityInfo> capabilities();
 
+    // ---- process and thread objects: handles to processes and threads (docs/capabilities.md) ----
+
+    /**
+     * The handle of this process's capability to itself (SIGNAL WAIT READ GRANT), made at spawn. It
+     * can be derived and sent like any capability (a supervisor given it can stop or kill this
+     * process). {@code 0} if the kernel could not make one.
+     */
+    int selfHandle();
+
+    /**
+     * The lowest handle in this table naming process {@code pid} (a child's, which the kernel gives
+     * the parent at spawn, or one received in a message). This only finds what the table already
+     * holds. Errors: NO_SUCH_PROCESS (no such process, or reaped), NO_CAPABILITY (none held).
+     */
+    SysResult<Integer> processHandle(int pid);
+
+    /**
+     * The handle naming one of this process's live threads (the kernel gives the process one for
+     * each thread it starts, main included). Errors: INVALID_ARGUMENT (not a live thread of this
+     * process), NO_CAPABILITY (its capability was deleted or sent away).
+     */
+    SysResult<Integer> threadHandle(Thread thread);
+
+    /**
+     * Sends {@code signal} to the process a handle names (KILL, STOP, CONT, TERM...). Needs SIGNAL.
+     * Errors: INVALID_HANDLE (and REVOKED, DEAD_PEER for an ended handle), WRONG_TYPE,
+     * MISSING_RIGHT, INVALID_ARGUMENT (null signal; init asked to exit), DEAD_PEER (it has exited).
+     */
+    SysResult<Void> signal(int processHandle, Signal signal);
+
+    /**
+     * Waits for the process a handle names to exit and answers its exit status; the parent's wait
+     * also reaps it (its handle then ends: DEAD_PEER). Needs WAIT. Errors: as {@link #signal},
+     * INVALID_ARGUMENT (null or negative timeout, waiting for itself), TIMEOUT, DEAD_PEER (reaped),
+     * REVOKED (revoked while waiting). Throws InterruptedException as {@link #waitFor} does.
+     */
+    SysResult<ExitStatus> await(int processHandle, Duration timeout) throws InterruptedException;
+
+    /** The status of the process a handle names. Needs READ. Errors: as {@link #signal}; DEAD_PEER once reaped. */
+    SysResult<ProcessStatus> processStatus(int processHandle);
+
+    /**
+     * The status of the thread a handle names. Needs READ. Errors: INVALID_HANDLE (and ended-handle
+     * errors), WRONG_TYPE, MISSING_RIGHT, DEAD_PEER (the thread has ended: its capability ends with it).
+     */
+    SysResult<ThreadStatus> threadStatus(int threadHandle);
+
+    /**
+     * Waits for the thread a handle names to end. Needs WAIT. Ok if it ends while or before this
+     * waits; DEAD_PEER if it had ended before the call (its capability ended with it). Errors as
+     * {@link #threadStatus}, INVALID_ARGUMENT (bad timeout, joining itself), TIMEOUT, REVOKED.
+     */
+    SysResult<Void> join(int threadHandle, Duration timeout) throws InterruptedException;
+
     /** The IPC system calls: endpoints, channels, notifications, shared memory, typed protocols. */
     Ipc ipc();
 

@@ -6,7 +6,7 @@ package dev.kosh.api;
  * checked.
  */
 public enum Right {
-    /** Read: map a shared-memory region; read a process's state. */
+    /** Read: map a shared-memory region; read the status of a process or a thread. */
     READ('r'),
     /** Write: map a shared-memory region writable. */
     WRITE('w'),
@@ -22,7 +22,7 @@ public enum Right {
     SEND('s'),
     /** Signal: set bits on a notification; send a signal to a process. */
     SIGNAL('i'),
-    /** Wait: wait for bits on a notification; wait for a process to exit. */
+    /** Wait: wait for bits on a notification; wait for a process to exit; join a thread. */
     WAIT('a');
 
     private final char letter;

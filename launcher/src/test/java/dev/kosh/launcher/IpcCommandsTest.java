@@ -54,8 +54,8 @@ class IpcCommandsTest {
 
 
     /**
-     * Starts the client with the grant {@code service:kv}. The policy file cannot grant it yet (its
-     * name lists refuse ':'), so the test asks the process table directly, as init and run do.
+     * Starts the client with the grant {@code service:kv}, asking the process table directly as init
+     * and run do (ServiceGrantConfigTest grants it through the configuration).
      */
     static KoshProcess client(String... args) {
         return k.kernel.processes().spawn(new ProcessTable.SpawnRequest("dev.kosh.examples.kvclient", List.of(args),
@@ -63,18 +63,24 @@ class IpcCommandsTest {
     }
 
     @Test
-    void capsListsTheServersEndpointWithItsRightsAndGrants() {
+    void capsListsTheServersEndpointItselfAndItsThreadsWithRightsAndGrants() {
         String out = k.shell("caps " + server, true);
         assertTrue(out.startsWith("HANDLE TYPE"), out);
-        assertTrue(out.matches("(?s).*\\n +1 endpoint +#\\d+ .* --gcv---- +- +-\\n.*"), out);
-        // 1 before the server's first call; 2 after it, when its thread holds its reusable reply object
-        assertTrue(out.matches("(?s).*(1 capability|2 capabilities); grants: console,publish.*"), out);
+        assertTrue(out.matches("(?s).*\\n +\\d+ endpoint +#\\d+ .* --gcv---- +- +-\\n.*"), out);
+        // its handle to itself (the first it gets) and to its main thread
+        assertTrue(out.matches("(?s).*\\n +1 process +#\\d+ pid " + server + " kv +r-g----ia +- +-\\n.*"), out);
+        assertTrue(out.matches("(?s).*\\n +2 thread +#\\d+ thread main of pid " + server + " +r-g-----a +- +-\\n.*"), out);
+        // 3 before the server's first call; 4 after it, when its thread holds its reusable reply object
+        assertTrue(out.matches("(?s).*(3|4) capabilities; grants: console,publish.*"), out);
     }
 
     @Test
-    void capsOfInitShowsAnEmptyTableAndItsGrants() {
+    void capsOfInitShowsItselfAndAHandleToEachOfItsChildren() {
         String out = k.shell("caps 1", true);
-        assertTrue(out.contains("0 capabilities; grants: "), out);
+        assertTrue(out.matches("(?s).*\\n +1 process +#\\d+ pid 1 init .*"), out);
+        // init's children (the services) each have a handle in its table
+        assertTrue(out.matches("(?s).*\\n +\\d+ process +#\\d+ pid " + server + " kv +r-g----ia .*"), out);
+        assertTrue(out.matches("(?s).*\\d+ capabilities; grants: .*"), out);
     }
 
     @Test

@@ -61,6 +61,13 @@ public final class Payloads {
     }
 
     /** A value the receiver may hold without reaching the sender's state; {@link Refused} otherwise. */
+    /** True for data that is immutable by itself (null, a string, a boxed primitive, an enum): it passes as it is. */
+    public static boolean passesAsIs(Object v) {
+        return v == null || v instanceof String || v instanceof Integer || v instanceof Long || v instanceof Boolean
+                || v instanceof Double || v instanceof Float || v instanceof Short || v instanceof Byte
+                || v instanceof Character || v instanceof Enum<?>;
+    }
+
     public static Object freeze(Object value) throws Refused {
         try {
             return freeze(value, 0, new int[1]);

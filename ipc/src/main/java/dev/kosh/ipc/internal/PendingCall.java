@@ -26,6 +26,14 @@ import dev.kosh.kernel.cap.KernelObject;
  * The client waits for REPLIED or FAILED, or moves the call to CANCELLED itself (timeout,
  * revocation, interruption). The reply message and failure fields are written before the volatile
  * store of the final state and read after the client's volatile load of it.
+ *
+ * <p><b>Reuse.</b> A client thread keeps its last call record and {@link #rearm}s it for its next
+ * call, when that call ended REPLIED through a server's reply object ({@link #reusable}): then
+ * nobody holds it any more (it left the queue when received, the reply object let go of it before
+ * answering, no capability names it). Only the answering server may still be inside
+ * {@link #wakeClient} for it, which at worst unparks the client once too often (every wait
+ * re-checks). A call that was cancelled (it may still sit in the queue), failed, or had its own
+ * reply capability is never reused.
  */
 public final class PendingCall extends KernelObject {
     public static final int QUEUED = 0, RECEIVED = 1, REPLYING = 2, REPLIED = 3, CANCELLED = 4, FAILED = 5;
@@ -43,11 +51,12 @@ public final class PendingCall extends KernelObject {
     final Thread client;
     final int clientPid;
     final CapabilityTable clientTable;
-    final Capability via;
-    final MessageType type;
-    final int label;
-    final Object data;
-    final Capability[] carried;
+    // per call: written by the client before the queue's release store publishes the call
+    Capability via;
+    MessageType type;
+    int label;
+    Object data;
+    Capability[] carried;
     volatile boolean clientParked;
     /** The server thread's reply object this call is armed on, or null (then this call is its own reply object). Written before QUEUED→RECEIVED. */
     ReplyObject replyObject;
@@ -73,6 +82,27 @@ public final class PendingCall extends KernelObject {
 
     int state() {
         return state;
+    }
+
+    /** True once this call ended REPLIED through a reply object: the client may reuse the record (class comment). */
+    boolean reusable() {
+        return state == REPLIED && replyObject != null;
+    }
+
+    /** Makes a {@link #reusable} record a new QUEUED call. The client thread only, before it offers the call. */
+    void rearm(Capability via, MessageType type, int label, Object data, Capability[] carried) {
+        this.via = via;
+        this.type = type;
+        this.label = label;
+        this.data = data;
+        this.carried = carried;
+        replyObject = null;
+        reply = null;
+        failure = null;
+        failureMessage = null;
+        serverPid = 0;
+        clientParked = false;
+        STATE.set(this, QUEUED); // plain: the queue's release store publishes it with the fields above
     }
 
     boolean cas(int from, int to) {

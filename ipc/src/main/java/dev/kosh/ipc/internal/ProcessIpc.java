@@ -36,6 +36,9 @@ public final class ProcessIpc implements Ipc {
     private static final int SEND = Right.SEND.bit();
     private static final Rights REPLY_RIGHTS = Rights.of(Right.REPLY);
     private static final List<Integer> NO_HANDLES = List.of();
+    /** Shared answers: no allocation for an Ok without a value, or for a message that carries no capability. */
+    private static final SysResult<?> OK_NULL = SysResult.ok(null);
+    private static final SysResult<Capability[]> NO_TRANSFERS = SysResult.ok(ChannelObject.NONE);
     public static final int MAX_CHANNEL_CAPACITY = 1 << 16;
 
     private final dev.kosh.ipc.IpcKernel kernel;
@@ -45,6 +48,10 @@ public final class ProcessIpc implements Ipc {
     private final int pid;
     /** Each server thread's reusable reply object (see {@link ReplyObject}); the first call a thread receives mints it. */
     private final ThreadLocal<ReplyObject> replyObjects = new ThreadLocal<>();
+    /** Each client thread's last call record, reused for its next call when it ended cleanly (see {@link PendingCall}). */
+    private final ThreadLocal<PendingCall> callRecords = new ThreadLocal<>();
+    /** Calls made, for sampling their latency (racy between this process's threads: only the sampling rate suffers). */
+    private int callSequence;
 
     public ProcessIpc(dev.kosh.ipc.IpcKernel kernel, KoshProcess process) {
         this.kernel = kernel;
@@ -112,6 +119,11 @@ public final class ProcessIpc implements Ipc {
 
     // ---- common decoding ---------------------------------------------------------------------
 
+    @SuppressWarnings("unchecked")
+    private static <T> SysResult<T> okNull() {
+        return (SysResult<T>) OK_NULL;
+    }
+
     private static <T> SysResult<T> err(Errno errno, String message) {
         return SysResult.err(errno, message);
     }
@@ -140,7 +152,7 @@ public final class ProcessIpc implements Ipc {
      * later detach fails (a concurrent delete), the ones already taken are discarded.
      */
     private SysResult<Capability[]> detachAll(List<Outgoing.Transfer> transfers) {
-        if (transfers.isEmpty()) return SysResult.ok(ChannelObject.NONE);
+        if (transfers.isEmpty()) return NO_TRANSFERS;
         if (transfers.size() > Outgoing.MAX_TRANSFERS) {
             return err(Errno.INVALID_ARGUMENT, "a message carries at most " + Outgoing.MAX_TRANSFERS + " capabilities");
         }
@@ -187,7 +199,7 @@ public final class ProcessIpc implements Ipc {
     @Override
     public SysResult<Message> call(int endpoint, Outgoing request, Duration timeout) {
         process.checkpoint();
-        long start = System.nanoTime();
+        long start = (callSequence++ & dev.kosh.ipc.IpcKernel.LATENCY_SAMPLE_MASK) == 0 ? System.nanoTime() : 0L; // one call in 64 is timed
         String badTimeout = checkTimeout(timeout);
         if (request == null || badTimeout != null) return err(Errno.INVALID_ARGUMENT, request == null ? "call needs a message" : badTimeout);
         Capability via = table.fast(endpoint, ObjectType.ENDPOINT, CALL);
@@ -195,13 +207,22 @@ public final class ProcessIpc implements Ipc {
         Endpoint e = (Endpoint) via.object();
         if (e.dead()) return kernel.failed(err(Errno.DEAD_PEER, e.describe() + " has no server"));
         if (request.type() == null) return err(Errno.INVALID_ARGUMENT, "a message needs a type");
-        String[] refusal = new String[1];
-        Object data = freeze(request, refusal);
-        if (refusal[0] != null) return err(Errno.INVALID_ARGUMENT, refusal[0]);
+        Object data = request.data();
+        if (!Payloads.passesAsIs(data)) { // a string or a boxed value needs no copy and no refusal slot
+            String[] refusal = new String[1];
+            data = freeze(request, refusal);
+            if (refusal[0] != null) return err(Errno.INVALID_ARGUMENT, refusal[0]);
+        }
         SysResult<Capability[]> detached = detachAll(request.transfers());
         if (!(detached instanceof SysResult.Ok<Capability[]>(Capability[] carried))) return errOf(detached);
 
-        PendingCall pc = new PendingCall(Thread.currentThread(), pid, table, via, request.type(), request.label(), data, carried);
+        PendingCall previous = callRecords.get();
+        PendingCall pc = previous;
+        if (pc != null && pc.reusable()) {
+            pc.rearm(via, request.type(), request.label(), data, carried);
+        } else {
+            pc = new PendingCall(Thread.currentThread(), pid, table, via, request.type(), request.label(), data, carried);
+        }
         if (!e.queue.offer(pc)) {
             discardAll(carried);
             return kernel.failed(err(Errno.FULL, e.describe() + " has " + e.queue.capacity() + " calls queued"));
@@ -211,11 +232,29 @@ public final class ProcessIpc implements Ipc {
             discardAll(carried);
         }
         SysResult<Message> r = awaitReply(pc, e, timeout);
+        if (pc != previous && pc.reusable()) callRecords.set(pc);
         kernel.recordCall(start, r);
         return r;
     }
 
+    /**
+     * How many state checks a busy-polling wait makes before its first clock read: a reply usually
+     * arrives within a few hundred nanoseconds, and reading the clock, the capability and the
+     * interrupt flag on every turn delays noticing it. Bounded by the spin budget (about 32 ns a
+     * turn), never for a zero timeout.
+     */
+    private int burst(Duration timeout) {
+        long spin = kernel.options().spinNanos();
+        return spin <= 0 || timeout.isZero() ? 0 : (int) Math.min(256, spin >> 5);
+    }
+
     private SysResult<Message> awaitReply(PendingCall pc, Endpoint e, Duration timeout) {
+        for (int i = burst(timeout); i > 0; i--) {
+            int s = pc.state();
+            if (s == PendingCall.REPLIED) return SysResult.ok(pc.reply);
+            if (s == PendingCall.FAILED) return SysResult.err(pc.failure, pc.failureMessage);
+            Thread.onSpinWait();
+        }
         long deadline = deadline(timeout);
         long spinUntil = System.nanoTime() + kernel.options().spinNanos();
         Thread me = Thread.currentThread();
@@ -282,7 +321,7 @@ public final class ProcessIpc implements Ipc {
             if (r != null) {
                 // the handle the server holds ends (DEAD_PEER), then the reply object is free for its next call
                 space.retire(r.capability, dev.kosh.kernel.cap.EndReason.OBJECT_DESTROYED);
-                r.call = null; // volatile: publishes the retired handle to the server's next arm
+                r.arm(null); // release: publishes the retired handle to the server's next arm
             } else {
                 space.destroy(pc, dev.kosh.kernel.cap.EndReason.OBJECT_DESTROYED); // the server's reply capability ends
             }
@@ -325,6 +364,15 @@ public final class ProcessIpc implements Ipc {
             SysResult<Message> taken = take(first, e);
             if (taken != null) return taken;
         }
+        for (int i = burst(timeout); i > 0; i--) {
+            PendingCall pc = e.queue.poll();
+            if (pc == null) {
+                Thread.onSpinWait();
+                continue;
+            }
+            SysResult<Message> taken = take(pc, e);
+            if (taken != null) return taken;
+        }
         long deadline = deadline(timeout);
         long spinUntil = System.nanoTime() + kernel.options().spinNanos();
         Thread me = Thread.currentThread();
@@ -337,7 +385,7 @@ public final class ProcessIpc implements Ipc {
                     if (taken != null) return taken;
                     continue; // cancelled or failed: its owner cleaned it up
                 }
-                SysResult<Message> stop = stopWaiting(via, e.dead(), e.describe(), deadline, timeout, me, true);
+                SysResult<Message> stop = stopWaiting(via, e.dead(), e, deadline, timeout, me, true);
                 if (stop != null) return stop;
                 registered = idle(e, e.receivers, registered, spinUntil, deadline, me);
             }
@@ -346,7 +394,6 @@ public final class ProcessIpc implements Ipc {
         }
     }
 
-    /** Why a blocked receive must end now, or null to keep waiting. */
     /**
      * One idle step of a receiver that found nothing to take: spin until {@code spinUntil}, then
      * register in {@code waiters} once (the caller's next pass re-checks before it parks, so a
@@ -369,7 +416,13 @@ public final class ProcessIpc implements Ipc {
         return true;
     }
 
-    private SysResult<Message> stopWaiting(Capability via, boolean dead, String what, long deadline, Duration timeout, Thread me, boolean endpoint) {
+    /**
+     * Why a blocked receive must end now, or null to keep waiting. Runs on every turn of a spinning
+     * receiver: it allocates nothing unless it answers (the object is described only then).
+     */
+    private SysResult<Message> stopWaiting(Capability via, boolean dead, dev.kosh.kernel.cap.KernelObject object, long deadline, Duration timeout, Thread me, boolean endpoint) {
+        if (via.live() && !dead && !me.isInterrupted() && System.nanoTime() - deadline < 0) return null;
+        String what = object.describe();
         if (!via.live()) return err(Errno.REVOKED, "the capability for " + what + " was revoked");
         if (dead) return err(endpoint ? Errno.DEAD_PEER : Errno.CLOSED, what + (endpoint ? " is dead" : " is closed and empty"));
         if (me.isInterrupted()) {
@@ -395,9 +448,16 @@ public final class ProcessIpc implements Ipc {
         if (r != null && r.idle()) {
             int replyHandle = r.capability.handle(); // read before the CAS: a cancelling client retires exactly this one
             pc.replyObject = r;
-            r.call = pc; // volatile; only this thread arms r, and only while it is idle
+            r.arm(pc); // only this thread arms r, and only while it is idle; the CAS below fences it
             if (!pc.cas(PendingCall.QUEUED, PendingCall.RECEIVED)) { // volatile CAS: publishes replyObject to the client
-                r.call = null;
+                r.arm(null);
+                return null;
+            }
+            if (!r.capability.live()) {
+                // The server's reply capability ended while we armed it (its process is exiting):
+                // ReplyObject.destroyed either saw the arm and failed the call, or we fail it here
+                // (the CAS above and the kill's volatile write order the two sides: one sees the other).
+                pc.fail(PendingCall.RECEIVED, Errno.DEAD_PEER, "pid " + pid + " dropped the call without replying (exited or deleted the reply capability)");
                 return null;
             }
             pc.serverPid = pid;
@@ -438,9 +498,12 @@ public final class ProcessIpc implements Ipc {
         if (response == null || response.type() == null) return err(Errno.INVALID_ARGUMENT, "reply needs a message with a type");
         Capability rc = table.fast(replyHandle, ObjectType.REPLY, REPLY);
         if (rc == null) return errOf(table.resolve(replyHandle, ObjectType.REPLY, REPLY));
-        String[] refusal = new String[1];
-        Object data = freeze(response, refusal);
-        if (refusal[0] != null) return err(Errno.INVALID_ARGUMENT, refusal[0]);
+        Object data = response.data();
+        if (!Payloads.passesAsIs(data)) { // a string or a boxed value needs no copy and no refusal slot
+            String[] refusal = new String[1];
+            data = freeze(response, refusal);
+            if (refusal[0] != null) return err(Errno.INVALID_ARGUMENT, refusal[0]);
+        }
         SysResult<Capability[]> detached = detachAll(response.transfers());
         if (!(detached instanceof SysResult.Ok<Capability[]>(Capability[] carried))) return errOf(detached);
         if (rc.object() instanceof ReplyObject r) {
@@ -455,10 +518,10 @@ public final class ProcessIpc implements Ipc {
                 return err(Errno.DEAD_PEER, "caller pid " + armed.clientPid + " is no longer waiting (timed out, revoked or exited)");
             }
             space.reissue(rc); // one-shot: the used handle ends; no lock (we won the call's CAS)
-            r.call = null;     // volatile: the reply object is idle again, its new handle published
+            r.arm(null);       // release: the reply object is idle again, its new handle published
             List<Integer> handles = attachAll(carried, armed.clientTable);
             armed.complete(new Message(pid, armed.clientPid, response.type(), response.label(), data, handles, 0, 0));
-            return SysResult.ok(null);
+            return okNull();
         }
         PendingCall pc = (PendingCall) rc.object();
         if (!pc.cas(PendingCall.RECEIVED, PendingCall.REPLYING)) {
@@ -469,7 +532,7 @@ public final class ProcessIpc implements Ipc {
         space.delete(table, replyHandle); // one-shot; destroyed() sees REPLYING and leaves the call alone
         List<Integer> handles = attachAll(carried, pc.clientTable);
         pc.complete(new Message(pid, pc.clientPid, response.type(), response.label(), data, handles, 0, 0));
-        return SysResult.ok(null);
+        return okNull();
     }
 
     // ---- channels ----------------------------------------------------------------------------
@@ -485,9 +548,12 @@ public final class ProcessIpc implements Ipc {
         if (via == null) return errOf(table.resolve(channel, ObjectType.CHANNEL, SEND));
         ChannelObject ch = (ChannelObject) via.object();
         if (ch.closed) return err(Errno.CLOSED, ch.describe() + " is closed");
-        String[] refusal = new String[1];
-        Object data = freeze(message, refusal);
-        if (refusal[0] != null) return err(Errno.INVALID_ARGUMENT, refusal[0]);
+        Object data = message.data();
+        if (!Payloads.passesAsIs(data)) { // a string or a boxed value needs no copy and no refusal slot
+            String[] refusal = new String[1];
+            data = freeze(message, refusal);
+            if (refusal[0] != null) return err(Errno.INVALID_ARGUMENT, refusal[0]);
+        }
         SysResult<Capability[]> detached = detachAll(message.transfers());
         if (!(detached instanceof SysResult.Ok<Capability[]>(Capability[] carried))) return errOf(detached);
         ChannelObject.Item item = new ChannelObject.Item(pid, message.type(), message.label(), data, carried);
@@ -619,7 +685,7 @@ public final class ProcessIpc implements Ipc {
     private static SysResult<Void> sent(ChannelObject ch) {
         ch.sent.increment();
         ch.receivers.wakeAll(); // fence, then wake the receiver if it is parked
-        return SysResult.ok(null);
+        return okNull();
     }
 
     private SysResult<Message> receiveChannel(Capability via, ChannelObject ch, Duration timeout) {
@@ -641,7 +707,7 @@ public final class ProcessIpc implements Ipc {
         Thread me = Thread.currentThread();
         boolean registered = false;
         while (!ch.consumer.compareAndSet(false, true)) { // one receiving thread at a time (MPSC queue)
-            SysResult<Message> stop = stopWaiting(via, false, ch.describe(), deadline, timeout, me, false);
+            SysResult<Message> stop = stopWaiting(via, false, ch, deadline, timeout, me, false);
             if (stop != null) return stop;
             Thread.onSpinWait();
         }
@@ -649,7 +715,7 @@ public final class ProcessIpc implements Ipc {
             while (true) {
                 ChannelObject.Item item = ch.queue.poll();
                 if (item != null) return batch == null ? delivered(via, ch, item) : drainInto(via, ch, item, batch);
-                SysResult<Message> stop = stopWaiting(via, ch.closed && ch.queue.isEmpty(), ch.describe(), deadline, timeout, me, false);
+                SysResult<Message> stop = stopWaiting(via, ch.closed && ch.queue.isEmpty(), ch, deadline, timeout, me, false);
                 if (stop != null) return stop;
                 registered = idle(ch, ch.receivers, registered, spinUntil, deadline, me);
             }
@@ -689,7 +755,7 @@ public final class ProcessIpc implements Ipc {
         if (c.object().type() != ObjectType.CHANNEL) return errOf(table.resolve(channel, ObjectType.CHANNEL, 0));
         if (!c.has(Right.SEND) && !c.has(Right.RECEIVE)) return errOf(table.resolve(channel, ObjectType.CHANNEL, SEND));
         ((ChannelObject) c.object()).close();
-        return SysResult.ok(null);
+        return okNull();
     }
 
     // ---- notifications -----------------------------------------------------------------------
@@ -701,7 +767,7 @@ public final class ProcessIpc implements Ipc {
         Capability c = table.fast(notification, ObjectType.NOTIFICATION, Right.SIGNAL.bit());
         if (c == null) return errOf(table.resolve(notification, ObjectType.NOTIFICATION, Right.SIGNAL));
         ((NotificationObject) c.object()).signal(bits);
-        return SysResult.ok(null);
+        return okNull();
     }
 
     @Override
@@ -721,7 +787,7 @@ public final class ProcessIpc implements Ipc {
                     long bits = n.word.getAndSet(0);
                     if (bits != 0) return SysResult.ok(bits);
                 }
-                SysResult<Message> stop = stopWaiting(c, false, n.describe(), deadline, timeout, me, false);
+                SysResult<Message> stop = stopWaiting(c, false, n, deadline, timeout, me, false);
                 if (stop != null) return errOf(stop);
                 if (!registered) {
                     registered = true;
@@ -742,7 +808,7 @@ public final class ProcessIpc implements Ipc {
         process.checkpoint();
         if (notification == 0) {
             process.observeSignals(null);
-            return SysResult.ok(null);
+            return okNull();
         }
         Capability c = table.fast(notification, ObjectType.NOTIFICATION, Right.SIGNAL.bit());
         if (c == null) return errOf(table.resolve(notification, ObjectType.NOTIFICATION, Right.SIGNAL));
@@ -751,7 +817,7 @@ public final class ProcessIpc implements Ipc {
         process.observeSignals(bit -> {
             if (c.live()) n.signal(bit);
         });
-        return SysResult.ok(null);
+        return okNull();
     }
 
     // ---- shared memory -----------------------------------------------------------------------

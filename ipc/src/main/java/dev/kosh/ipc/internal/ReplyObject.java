@@ -32,8 +32,27 @@ public final class ReplyObject extends KernelObject {
     final String serverThread;
     /** The capability in the server's table; set once, right after minting, by the receiving thread. */
     Capability capability;
-    /** The armed call, or null. Volatile: clearing it publishes the handle re-issued before it. */
+    /**
+     * The armed call, or null. Read as a volatile; written with release stores ({@link #arm}): the
+     * arm is followed by the call's state CAS (a full fence) anyway, and clearing it only has to
+     * publish the handle re-issued before it to the next arm (a release/acquire pair), so neither
+     * needs a fence of its own.
+     */
     volatile PendingCall call;
+    private static final java.lang.invoke.VarHandle CALL;
+
+    static {
+        try {
+            CALL = java.lang.invoke.MethodHandles.lookup().findVarHandle(ReplyObject.class, "call", PendingCall.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Sets (or, with null, clears) the armed call with a release store. */
+    void arm(PendingCall pc) {
+        CALL.setRelease(this, pc);
+    }
 
     ReplyObject(String serverThread) {
         super(ObjectType.REPLY);
@@ -50,7 +69,7 @@ public final class ReplyObject extends KernelObject {
     @Override
     protected void destroyed() {
         PendingCall pc = call;
-        if (pc != null) {
+        if (pc != null && pc.replyObject == this) { // a reused call record armed elsewhere is not ours to fail
             pc.fail(PendingCall.RECEIVED, Errno.DEAD_PEER, "pid " + pc.serverPid + " dropped the call without replying (exited or deleted the reply capability)");
         }
     }

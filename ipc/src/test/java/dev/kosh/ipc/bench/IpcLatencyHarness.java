@@ -44,6 +44,27 @@ public final class IpcLatencyHarness {
         }
     }
 
+    /**
+     * Bytes the client and the echo thread allocate per round trip (after warm-up): unlike latency
+     * on a shared, loaded box, this does not depend on what else runs.
+     */
+    static double bytesPerRoundTrip(PingPongs p, int warmup, int n) throws Exception {
+        try (p) {
+            return allocatedPerRoundTrip(p, warmup, n);
+        }
+    }
+
+    /** As {@link #bytesPerRoundTrip}, leaving {@code p} open. */
+    static double allocatedPerRoundTrip(PingPongs p, int warmup, int n) throws Exception {
+        for (int i = 0; i < warmup; i++) p.roundTrip();
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long me = Thread.currentThread().threadId(), echo = p.echo.threadId();
+        long before = mx.getThreadAllocatedBytes(me) + mx.getThreadAllocatedBytes(echo);
+        for (int i = 0; i < n; i++) p.roundTrip();
+        long after = mx.getThreadAllocatedBytes(me) + mx.getThreadAllocatedBytes(echo);
+        return (after - before) / (double) n;
+    }
+
     /** Messages per second from one producer thread to one consumer thread. */
     static double throughput(Callable<Runnable[]> setup, long messages) throws Exception {
         Runnable[] sides = setup.call();
@@ -154,6 +175,8 @@ public final class IpcLatencyHarness {
         System.out.println(String.format(Locale.ROOT, "kernel busy-poll p50 / raw SPSC p50 = %.2f (target <= 2)", (double) busy / raw));
         System.out.println(String.format(Locale.ROOT, "Unix socket p50 / kernel busy-poll p50 = %.1f (target >= 20)", (double) uds / busy));
         System.out.println(String.format(Locale.ROOT, "Unix socket p50 / kernel blocking p50 = %.1f", (double) uds / blocking));
+        System.out.println(String.format(Locale.ROOT, "allocated per round trip, client + server thread: kernel call %.0f bytes, raw SPSC %.0f bytes",
+                bytesPerRoundTrip(new PingPongs.KernelCall(1_000_000_000L), warm, n), bytesPerRoundTrip(new PingPongs.RawSpsc(), warm, n)));
 
         double rawTput = 0, kernelTput = 0, spscTput = 0, batchTput = 0;
         for (int round = 0; round < 3; round++) { // the last round is reported

@@ -134,6 +134,24 @@ public final class IpcHarness implements AutoCloseable {
         });
     }
 
+    /** A process and its context, so a test can make the process's non-IPC system calls too. */
+    public record Running(KoshProcess process, dev.kosh.api.ProcessContext ctx) {}
+
+    /** As {@link #idle}, also handing out the process's context. */
+    public Running running(String name, String... grants) {
+        java.util.concurrent.CompletableFuture<dev.kosh.api.ProcessContext> ctx = new java.util.concurrent.CompletableFuture<>();
+        KoshProcess p = spawn(name, Set.of(grants), c -> {
+            ctx.complete(c);
+            while (!c.terminationRequested()) c.sleep(Duration.ofMillis(50));
+            return 0;
+        });
+        try {
+            return new Running(p, ctx.get(5, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            throw new AssertionError(p.label() + " did not start", e);
+        }
+    }
+
     public Ipc ipc(KoshProcess p) {
         return ipc.open(p);
     }

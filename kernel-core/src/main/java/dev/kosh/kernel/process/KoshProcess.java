@@ -62,6 +62,10 @@ public final class KoshProcess {
     private final Set<Integer> children = ConcurrentHashMap.newKeySet();
     private final Deque<Handle> handles = new ArrayDeque<>(); // guarded by itself
     private volatile Thread mainThread;
+    /** This process as a kernel object (what process capabilities name); set by the table at spawn. */
+    private volatile ProcessObject object;
+    /** The kernel object of each live thread (what thread capabilities name). */
+    private final Map<Thread, ThreadObject> threadObjects = new ConcurrentHashMap<>();
 
     private volatile boolean terminationRequested;
     private volatile Signal terminationSignal; // the first of TERM, INT, HUP delivered, or null
@@ -176,6 +180,14 @@ public final class KoshProcess {
         ThreadBody task = new ThreadBody(body, onFailure);
         Thread t = host.newThread(this, threadName, task);
         task.thread = t;
+        // The process gets a capability to the thread before it runs, so a thread that ends at once
+        // still ends its capability (and a full table refuses the thread rather than losing the handle).
+        ThreadObject to = new ThreadObject(pid, threadName, t);
+        SysResult<Integer> handle = capabilityTable.space().create(capabilityTable, to,
+                dev.kosh.api.Rights.of(dev.kosh.api.Right.READ, dev.kosh.api.Right.WAIT, dev.kosh.api.Right.GRANT), 0);
+        if (handle instanceof SysResult.Err<Integer> err) return SysResult.err(err.errno(), "no capability for a new thread: " + err.message());
+        task.object = to;
+        threadObjects.put(t, to);
         threads.put(t, Boolean.TRUE);
         if (mainThread == null) mainThread = t;
         t.start();
@@ -192,6 +204,7 @@ public final class KoshProcess {
         private Runnable body;
         private ThreadFailureHandler onFailure;
         private Thread thread;
+        private ThreadObject object;
 
         ThreadBody(Runnable body, ThreadFailureHandler onFailure) {
             this.body = body;
@@ -216,6 +229,13 @@ public final class KoshProcess {
                 if (allocated > 0) finishedThreadsAllocated.addAndGet(allocated);
                 blocked.remove(thread);
                 threads.remove(thread);
+                threadObjects.remove(thread);
+                ThreadObject o = object;
+                object = null;
+                if (o != null) {
+                    o.end();
+                    capabilityTable.space().destroy(o, dev.kosh.kernel.cap.EndReason.OBJECT_DESTROYED);
+                }
                 thread = null;
                 CURRENT.remove();
             }
@@ -248,6 +268,31 @@ public final class KoshProcess {
     /** Live threads of this process (a copy). */
     public List<Thread> threads() {
         return new ArrayList<>(threads.keySet());
+    }
+
+    /** The kernel object of a live thread of this process, or null. */
+    ThreadObject threadObject(Thread t) {
+        return t == null ? null : threadObjects.get(t);
+    }
+
+    /** This process as a kernel object (null for a process the table did not make one for). */
+    ProcessObject object() {
+        return object;
+    }
+
+    void object(ProcessObject o) {
+        object = o;
+    }
+
+    private volatile int selfHandle;
+
+    /** The handle of this process's capability to itself (0 if it has none). */
+    int selfHandle() {
+        return selfHandle;
+    }
+
+    void selfHandle(int h) {
+        selfHandle = h;
     }
 
     boolean isThreadOf(Thread t) {
@@ -448,6 +493,21 @@ public final class KoshProcess {
             if (first == null || t == mainThread) first = reason;
         }
         return first == null ? new ProcessState.Running() : new ProcessState.Blocked(first);
+    }
+
+    /** What one thread of this process is doing, as {@code ps} labels a process: Running, Blocked(ipc)... */
+    String threadState(Thread t) {
+        if (exit.isDone()) return "Zombie";
+        if (stopped) return new ProcessState.Blocked(BlockReason.STOPPED).label();
+        BlockReason reason = blocked.get(t);
+        if (reason == null) {
+            reason = switch (t.getState()) {
+                case RUNNABLE -> null;
+                case BLOCKED -> BlockReason.LOCK;
+                case WAITING, TIMED_WAITING, NEW, TERMINATED -> BlockReason.WAIT;
+            };
+        }
+        return reason == null ? new ProcessState.Running().label() : new ProcessState.Blocked(reason).label();
     }
 
     /** CPU time of every thread of the process, finished ones included. */

@@ -12,7 +12,13 @@ import dev.kosh.api.KoshException;
 import dev.kosh.api.Ipc;
 import dev.kosh.api.ProcessContext;
 import dev.kosh.api.Rights;
+import dev.kosh.api.ObjectType;
+import dev.kosh.api.ProcessStatus;
+import dev.kosh.api.Right;
+import dev.kosh.api.Signal;
 import dev.kosh.api.SysResult;
+import dev.kosh.api.ThreadStatus;
+import dev.kosh.kernel.cap.Capability;
 import dev.kosh.kernel.cap.CapabilitySpace;
 
 /**
@@ -199,6 +205,124 @@ final class ProcessContextImpl implements ProcessContext {
     public List<CapabilityInfo> capabilities() {
         process.checkpoint();
         return space().list(process.capabilityTable());
+    }
+
+    // ---- process and thread objects --------------------------------------------------------
+
+    @Override
+    public int selfHandle() {
+        process.checkpoint();
+        return process.selfHandle();
+    }
+
+    @Override
+    public SysResult<Integer> processHandle(int pid) {
+        process.checkpoint();
+        KoshProcess target = table.get(pid).orElse(null);
+        ProcessObject o = target == null ? null : target.object();
+        if (o == null) return SysResult.err(Errno.NO_SUCH_PROCESS, "no process " + pid);
+        int h = lowestHandle(o);
+        return h != 0 ? SysResult.ok(h) : SysResult.err(Errno.NO_CAPABILITY, process.label() + " holds no capability to pid " + pid);
+    }
+
+    @Override
+    public SysResult<Integer> threadHandle(Thread thread) {
+        process.checkpoint();
+        ThreadObject o = process.threadObject(thread);
+        if (o == null) return SysResult.err(Errno.INVALID_ARGUMENT, "not a live thread of " + process.label());
+        int h = lowestHandle(o);
+        return h != 0 ? SysResult.ok(h) : SysResult.err(Errno.NO_CAPABILITY, process.label() + " holds no capability to " + o.describe());
+    }
+
+    private int lowestHandle(dev.kosh.kernel.cap.KernelObject o) {
+        int best = 0;
+        for (var e : space().holders(o)) {
+            int h = e.getValue().handle();
+            if (e.getKey() == process.pid() && (best == 0 || Integer.compareUnsigned(h, best) < 0)) best = h;
+        }
+        return best;
+    }
+
+    @Override
+    public SysResult<Void> signal(int processHandle, Signal signal) {
+        process.checkpoint();
+        SysResult<Capability> found = process.capabilityTable().resolve(processHandle, ObjectType.PROCESS, Right.SIGNAL);
+        if (!(found instanceof SysResult.Ok<Capability>(Capability c))) return cast(found);
+        if (signal == null) return SysResult.err(Errno.INVALID_ARGUMENT, "no signal given");
+        ProcessObject o = (ProcessObject) c.object();
+        KoshProcess target = o.process();
+        if (target == null || target.finished()) return SysResult.err(Errno.DEAD_PEER, o.describe() + " has exited");
+        SysResult<Void> sent = table.signal(o.pid(), signal, process.label() + " by handle " + processHandle);
+        if (sent instanceof SysResult.Err<Void> e && e.errno() == Errno.NO_SUCH_PROCESS) return SysResult.err(Errno.DEAD_PEER, e.message());
+        return sent;
+    }
+
+    @Override
+    public SysResult<ExitStatus> await(int processHandle, Duration timeout) throws InterruptedException {
+        process.checkpoint();
+        SysResult<Capability> found = process.capabilityTable().resolve(processHandle, ObjectType.PROCESS, Right.WAIT);
+        if (!(found instanceof SysResult.Ok<Capability>(Capability c))) return cast(found);
+        if (timeout == null || timeout.isNegative()) return SysResult.err(Errno.INVALID_ARGUMENT, "timeout must be zero or positive");
+        ProcessObject o = (ProcessObject) c.object();
+        if (o.pid() == process.pid()) return SysResult.err(Errno.INVALID_ARGUMENT, "a process cannot wait for itself");
+        KoshProcess target = o.process();
+        if (target == null) return SysResult.err(Errno.DEAD_PEER, o.describe() + " has been reaped");
+        SysResult<ExitStatus> r;
+        try (KoshProcess.BlockScope ignored = process.block(BlockReason.WAIT_CHILD)) {
+            r = o.waiters.await(c, target.exitFuture(), timeout, o.describe() + " to exit");
+        } finally {
+            process.checkpoint();
+        }
+        // The parent's wait reaps, as waitFor does (a concurrent waitFor may have reaped it first: same status).
+        if (r.isOk() && target.parentPid() == process.pid()) table.reap(process.pid(), o.pid());
+        return r;
+    }
+
+    @Override
+    public SysResult<ProcessStatus> processStatus(int processHandle) {
+        process.checkpoint();
+        SysResult<Capability> found = process.capabilityTable().resolve(processHandle, ObjectType.PROCESS, Right.READ);
+        if (!(found instanceof SysResult.Ok<Capability>(Capability c))) return cast(found);
+        ProcessObject o = (ProcessObject) c.object();
+        KoshProcess p = o.process();
+        if (p == null) return SysResult.err(Errno.DEAD_PEER, o.describe() + " has been reaped");
+        return SysResult.ok(new ProcessStatus(p.pid(), p.parentPid(), p.name(), p.state().label(), p.threadCount(), p.cpuTime(),
+                p.exitFuture().getNow(null)));
+    }
+
+    @Override
+    public SysResult<ThreadStatus> threadStatus(int threadHandle) {
+        process.checkpoint();
+        SysResult<Capability> found = process.capabilityTable().resolve(threadHandle, ObjectType.THREAD, Right.READ);
+        if (!(found instanceof SysResult.Ok<Capability>(Capability c))) return cast(found);
+        ThreadObject o = (ThreadObject) c.object();
+        Thread t = o.thread();
+        KoshProcess owner = table.get(o.pid()).orElse(null);
+        if (t == null || owner == null) return SysResult.err(Errno.DEAD_PEER, o.describe() + " has ended");
+        return SysResult.ok(new ThreadStatus(o.name(), o.pid(), owner.threadState(t)));
+    }
+
+    @Override
+    public SysResult<Void> join(int threadHandle, Duration timeout) throws InterruptedException {
+        process.checkpoint();
+        SysResult<Capability> found = process.capabilityTable().resolve(threadHandle, ObjectType.THREAD, Right.WAIT);
+        if (!(found instanceof SysResult.Ok<Capability>(Capability c))) return cast(found);
+        if (timeout == null || timeout.isNegative()) return SysResult.err(Errno.INVALID_ARGUMENT, "timeout must be zero or positive");
+        ThreadObject o = (ThreadObject) c.object();
+        if (o.thread() == Thread.currentThread()) return SysResult.err(Errno.INVALID_ARGUMENT, "a thread cannot join itself");
+        SysResult<Boolean> r;
+        try (KoshProcess.BlockScope ignored = process.block(BlockReason.WAIT)) {
+            r = o.waiters.await(c, o.ended, timeout, o.describe() + " to end");
+        } finally {
+            process.checkpoint();
+        }
+        return r.isOk() ? SysResult.ok(null) : cast(r);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> SysResult<T> cast(SysResult<?> err) {
+        SysResult.Err<?> e = (SysResult.Err<?>) err;
+        return SysResult.err(e.errno(), e.message());
     }
 
     private volatile Ipc ipc;

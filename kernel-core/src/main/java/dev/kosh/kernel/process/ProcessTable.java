@@ -158,6 +158,7 @@ public final class ProcessTable implements AutoCloseable {
         KoshProcess init = new KoshProcess(pid, 0, "init", null, List.of(), capabilities, Priority.INTERACTIVE,
                 ProcessLimits.DEFAULT, host, capabilitySpace);
         processes.put(pid, init);
+        giveProcessObject(init, null);
         spawnListeners.forEach(l -> l.accept(init));
         journal.info("init", "pid 1 created");
         return init;
@@ -255,6 +256,7 @@ public final class ProcessTable implements AutoCloseable {
         p.useSandbox(sandbox);
         processes.put(pid, p);
         parent.children().add(pid);
+        giveProcessObject(p, parent);
         spawnListeners.forEach(l -> l.accept(p));
         journal.info(p.label(), "started from " + image.origin() + " by pid " + parent.pid()
                 + (request.args().isEmpty() ? "" : " args " + request.args()) + " caps [" + granted + "]");
@@ -265,6 +267,27 @@ public final class ProcessTable implements AutoCloseable {
             return SysResult.err(err.errno(), err.message());
         }
         return SysResult.ok(p);
+    }
+
+    /** Rights of the capabilities the kernel gives to a process object: to the process itself and to its parent. */
+    static final dev.kosh.api.Rights PROCESS_RIGHTS = dev.kosh.api.Rights.of(dev.kosh.api.Right.SIGNAL, dev.kosh.api.Right.WAIT,
+            dev.kosh.api.Right.READ, dev.kosh.api.Right.GRANT);
+
+    /**
+     * Makes {@code p}'s kernel object and gives a capability to it to {@code p} (its self handle)
+     * and to its parent. Both are roots: the child revoking its own handle does not reach the
+     * parent's. A table that is full is journaled and the spawn goes on (a process table must not
+     * fail a spawn because its parent hoards handles; the parent still reaches it by pid).
+     */
+    private void giveProcessObject(KoshProcess p, KoshProcess parent) {
+        ProcessObject o = new ProcessObject(p);
+        p.object(o);
+        if (capabilitySpace.create(p.capabilityTable(), o, PROCESS_RIGHTS, 0) instanceof SysResult.Ok<Integer>(Integer h)) {
+            p.selfHandle(h);
+        }
+        if (parent != null && capabilitySpace.create(parent.capabilityTable(), o, PROCESS_RIGHTS, 0) instanceof SysResult.Err<Integer> e) {
+            journal.warn(parent.label(), "no capability for child pid " + p.pid() + ": " + e.message());
+        }
     }
 
     private void runMain(KoshProcess p, Program program, ProcessContextImpl context) {
@@ -346,6 +369,11 @@ public final class ProcessTable implements AutoCloseable {
             KoshProcess parent = processes.get(child.parentPid());
             if (parent != null) parent.children().remove(childPid);
             capabilitySpace.forget(child.capabilityTable());
+            ProcessObject o = child.object();
+            if (o != null) {
+                o.reaped();
+                capabilitySpace.destroy(o, dev.kosh.kernel.cap.EndReason.OBJECT_DESTROYED);
+            }
             reapListeners.forEach(l -> l.accept(child));
         }
         return SysResult.ok(status);
