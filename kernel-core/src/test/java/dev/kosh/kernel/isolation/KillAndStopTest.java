@@ -35,6 +35,27 @@ class KillAndStopTest {
         assertKillLatency("binary recursion", E + "BinaryRecursion");
     }
 
+    /**
+     * In compiled code the poll is no instruction at all (its call site's empty target is inlined):
+     * the kill has to deoptimize code the JIT has had time to compile fully, including a loop the
+     * JIT compiled on-stack, unrolled and strip-mined.
+     */
+    @Test
+    void compiledCodeIsKilledWithinTenMilliseconds() throws Exception {
+        for (String cls : List.of("Spin", "Counter", "BinaryRecursion", "NestedLoops")) {
+            double[] ms = new double[3];
+            for (int i = 0; i < ms.length; i++) {
+                Callable<Object> task = Runs.instance(new WovenLoader(List.of(Runs.CORPUS), true, Map.of()), E + cls);
+                Runs.Kill k = Runs.runAndKill(task, 400); // long enough for C2 (and OSR) to compile it
+                assertTrue(k.killed(), cls + " not killed: " + k.other());
+                ms[i] = k.latencyMillis();
+            }
+            Arrays.sort(ms);
+            System.out.printf("kill latency, compiled %-16s: min %.3f ms, median %.3f ms, max %.3f ms%n", cls, ms[0], ms[1], ms[2]);
+            assertTrue(ms[1] <= 10.0, cls + ": median kill latency of compiled code " + ms[1] + " ms");
+        }
+    }
+
     private static void assertKillLatency(String what, String cls) throws Exception {
         double[] ms = new double[RUNS];
         for (int i = 0; i < RUNS; i++) {

@@ -301,6 +301,17 @@ public final class Escapes {
         static long down(int depth) { return depth == 0 ? 0 : 1 + down(depth - 1); }
         public Object call() { long s = 0; while (true) { s += down(3000); } }
     }
+    /** A counted inner loop in an endless outer one (C2 unrolls the inner loop). */
+    public static final class NestedLoops implements Callable<Object> {
+        public static volatile long sink;
+        public Object call() {
+            int[] a = new int[4096];
+            while (true) {
+                for (int i = 0; i < a.length; i++) a[i] += i;
+                sink = a[17];
+            }
+        }
+    }
     /** Counts forever; the stop/continue test watches the counter. */
     public static final class Counter implements Callable<Object> {
         public static volatile long count;
