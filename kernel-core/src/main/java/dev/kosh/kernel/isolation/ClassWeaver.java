@@ -112,11 +112,14 @@ public final class ClassWeaver {
         }
         if (model.methods().stream().noneMatch(m -> m.code().isPresent())) return new WeaveResult.Unchanged(className);
         Counts counts = new Counts();
+        ClassDesc thisClass = model.thisClass().asSymbol();
+        List<String> own = TypeHierarchy.supertypesOf(model);
+        TypeHierarchy types = ((TypeHierarchy) n -> n.equals(className(thisClass)) ? own : null).orElse(hierarchy);
         ClassTransform transform = (clb, cle) -> {
             if (cle instanceof MethodModel mm && mm.code().isPresent()) {
                 counts.methods++;
                 clb.transformMethod(mm, (mb, me) -> {
-                    if (me instanceof CodeModel cm) mb.transformCode(cm, new MethodWeave(cm, counts));
+                    if (me instanceof CodeModel cm) mb.transformCode(cm, new MethodWeave(cm, counts, thisClass, types));
                     else mb.with(me);
                 });
             } else {
@@ -129,6 +132,10 @@ public final class ClassWeaver {
         } catch (IllegalArgumentException | IllegalStateException e) {
             return new WeaveResult.Failed(process, className, "cannot weave " + className + ": " + e.getMessage());
         }
+    }
+
+    private static String className(ClassDesc d) {
+        return ClassVerifier.binary(d);
     }
 
     private static final class Counts {
@@ -144,6 +151,8 @@ public final class ClassWeaver {
         private enum HandlerState { NONE, AT_START, STORED, LOCK_LOADED, MONITOR_EXITED }
 
         private final Counts counts;
+        private final ClassDesc thisClass;
+        private final TypeHierarchy types;
         private final Set<Label> handlerLabels = new HashSet<>();
         private final Set<Label> branchTargets = new HashSet<>();
         private final Set<Label> passed = new HashSet<>();
@@ -153,8 +162,10 @@ public final class ClassWeaver {
         private HandlerState state = HandlerState.NONE;
         private int stored;
 
-        MethodWeave(CodeModel code, Counts counts) {
+        MethodWeave(CodeModel code, Counts counts, ClassDesc thisClass, TypeHierarchy types) {
             this.counts = counts;
+            this.thisClass = thisClass;
+            this.types = types;
             for (ExceptionCatch h : code.exceptionHandlers()) {
                 handlerLabels.add(h.handler());
                 if (code instanceof CodeAttribute ca) {
@@ -247,6 +258,14 @@ public final class ClassWeaver {
                 poll(b);
                 polled = true;
                 counts.entry++;
+            }
+            if (ins instanceof InvokeInstruction i) {
+                String owner = ClassVerifier.binary(i.owner().asSymbol());
+                String target = owner == null ? null : Redirects.target(types.closure(owner), i.name().stringValue(), i.type().stringValue());
+                if (target != null) {
+                    Redirects.emit(b, i, target, thisClass); // instead of the call
+                    return;
+                }
             }
             if (ins instanceof InvokeInstruction i && Guards.isEntryPoint(i.owner().asInternalName(), i.name().stringValue())) {
                 guard(b, i);

@@ -2,6 +2,7 @@ package dev.kosh.kernel.process;
 
 import dev.kosh.kernel.isolation.DenyPolicy;
 import dev.kosh.kernel.isolation.PolicyHooks;
+import dev.kosh.kernel.journal.Journal;
 import dev.kosh.sandbox.Action;
 
 /**
@@ -11,8 +12,18 @@ import dev.kosh.sandbox.Action;
  * through {@link KoshProcess#current()} without a lookup table.
  */
 final class ProcessSandbox extends PolicyHooks {
-    ProcessSandbox(DenyPolicy policy) {
+    private final Journal journal;
+
+    ProcessSandbox(DenyPolicy policy, Journal journal) {
         super(policy);
+        this.journal = journal;
+    }
+
+    /** A process's {@code printStackTrace()}: into the journal under the process (dmesg shows it), never the kernel's stderr. */
+    @Override
+    public void stackTrace(Thread current, String trace) {
+        KoshProcess p = KoshProcess.current();
+        journal.warn(p == null ? "sandbox" : p.label(), "printStackTrace: " + trace.stripTrailing());
     }
 
     @Override
