@@ -19,11 +19,15 @@ final class ProcessSandbox extends PolicyHooks {
         this.journal = journal;
     }
 
-    /** A process's {@code printStackTrace()}: into the journal under the process (dmesg shows it), never the kernel's stderr. */
+    /**
+     * A process's {@code printStackTrace()}: into the journal under the process (dmesg shows it),
+     * never the kernel's stderr; one entry, its lines joined with " | " as crash entries are.
+     */
     @Override
     public void stackTrace(Thread current, String trace) {
         KoshProcess p = KoshProcess.current();
-        journal.warn(p == null ? "sandbox" : p.label(), "printStackTrace: " + trace.stripTrailing());
+        String text = String.join(" | ", trace.lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
+        journal.warn(p == null ? "sandbox" : p.label(), "printStackTrace: " + text);
     }
 
     @Override
