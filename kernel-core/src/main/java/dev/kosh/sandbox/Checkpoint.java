@@ -18,10 +18,12 @@ import java.lang.invoke.VarHandle;
  * ({@link SandboxHooks.Installation#requestCheckpoints}) the target becomes the slow path, and
  * {@link MutableCallSite#syncAll} makes every thread see it at its next invocation of the site:
  * HotSpot deoptimizes the compiled code that inlined the old target, and a thread spinning in a
- * compiled loop leaves it at the loop's own safepoint poll. The price is on the kernel's side: each
- * change of the target (request, last release) throws away the compiled woven code of every
- * process, which recompiles within milliseconds; that is fine for signals (KILL, STOP, CONT) but
- * would not be for a per-timeslice preemption request (docs/isolation.md).
+ * compiled loop leaves it at the loop's own safepoint poll. The price is on the kernel's side: a
+ * change of the target throws away the compiled woven code of every process (it recompiles within
+ * milliseconds) and waits for a handshake with every Java thread. So the target goes back to empty
+ * only after requests have been quiet for a while (signals in a burst pay once); that is fine for
+ * signals (KILL, STOP, CONT) but would not be for a per-timeslice preemption request
+ * (docs/isolation.md).
  *
  * <p>{@link #caught(Throwable)} runs at the start of every exception handler of woven code and
  * rethrows {@link Killed}; it polls with a volatile read of {@link #requests} (handlers are not
@@ -40,6 +42,10 @@ public final class Checkpoint {
     private static volatile int requests;
     private static volatile SandboxHooks hooks;
     private static final Object INSTALL_LOCK = new Object(); // guards install/uninstall of hooks and the site's target
+    /** How long requests must have been quiet before the site is emptied again (one deoptimization). */
+    private static final long RELINK_QUIET_NANOS = 100_000_000L;
+    private static long lastChange;  // System.nanoTime() of the last request or release; guarded by INSTALL_LOCK
+    private static Thread relinker;  // started at the first release; guarded by INSTALL_LOCK
 
     private static final VarHandle REQUESTS;
     private static final MethodHandle NOTHING = MethodHandles.empty(MethodType.methodType(void.class));
@@ -48,6 +54,15 @@ public final class Checkpoint {
     private static final MutableCallSite SITE = new MutableCallSite(NOTHING);
     /** A constant (static final) invoker of {@link #SITE}, so the JIT folds the site's target into {@link #poll()}. */
     private static final MethodHandle POLL = SITE.dynamicInvoker();
+    /**
+     * Whether polls go through {@link #SITE} (free in compiled code) or read {@link #requests}
+     * (a volatile read per poll, as on any JVM). The site relies on the JIT keeping a safepoint
+     * poll in every loop, so that a thread in a compiled loop can be deoptimized: HotSpot does that
+     * for counted loops only with {@code UseCountedLoopSafepoints}, which G1 (the default here),
+     * ZGC and Shenandoah turn on and Serial and Parallel GC leave off. Without it, or when the flag
+     * cannot be read, polls read the field.
+     */
+    static final boolean FOLDED = countedLoopsKeepSafepoints();
 
     static {
         try {
@@ -67,6 +82,10 @@ public final class Checkpoint {
      * loop, which the JVM deoptimizes).
      */
     public static void poll() {
+        if (!FOLDED) {
+            if (requests != 0) slowPath();
+            return;
+        }
         try {
             POLL.invokeExact();
         } catch (RuntimeException | Error e) {
@@ -76,17 +95,63 @@ public final class Checkpoint {
         }
     }
 
+    private static boolean countedLoopsKeepSafepoints() {
+        try {
+            var vm = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            return vm != null && Boolean.parseBoolean(vm.getVMOption("UseCountedLoopSafepoints").getValue())
+                    && Long.parseLong(vm.getVMOption("LoopStripMiningIter").getValue()) > 0;
+        } catch (RuntimeException | LinkageError e) {
+            return false; // not HotSpot, or no management: the volatile read works everywhere
+        }
+    }
+
     /** The site's target while requests are outstanding; a thread that sees it late finds none left. */
     private static void slowPoll() {
         if (requests != 0) slowPath();
     }
 
-    /** Points {@link #SITE} at the slow path iff a request is outstanding. Caller holds INSTALL_LOCK. */
+    /**
+     * Points {@link #SITE} at the slow path as soon as a request is outstanding (synchronously:
+     * when {@code requestCheckpoints} returns, no thread runs compiled code that skips the check).
+     * Back to the empty target only after {@link #RELINK_QUIET_NANOS} without requests, on
+     * {@link #relinker}: a kill's own release, and the signals that follow within that time, then
+     * cost no deoptimization (the slow target is one volatile read while nothing is requested).
+     * Caller holds INSTALL_LOCK.
+     */
     private static void retarget() {
-        MethodHandle want = requests != 0 ? SLOW : NOTHING;
-        if (SITE.getTarget() != want) {
-            SITE.setTarget(want);
-            MutableCallSite.syncAll(new MutableCallSite[] {SITE});
+        lastChange = System.nanoTime();
+        if (!FOLDED) return; // polls read the field
+        if (requests != 0) {
+            if (SITE.getTarget() != SLOW) {
+                SITE.setTarget(SLOW);
+                MutableCallSite.syncAll(new MutableCallSite[] {SITE});
+            }
+        } else if (SITE.getTarget() != NOTHING) {
+            if (relinker == null) {
+                relinker = Thread.ofPlatform().daemon().name("kosh-checkpoint-relink").start(Checkpoint::relinkWhenQuiet);
+            }
+            INSTALL_LOCK.notifyAll();
+        }
+    }
+
+    /** The relinker's loop: empties the site's target once requests have been quiet long enough. */
+    private static void relinkWhenQuiet() {
+        synchronized (INSTALL_LOCK) {
+            while (true) {
+                try {
+                    long wait = lastChange + RELINK_QUIET_NANOS - System.nanoTime();
+                    if (requests != 0 || SITE.getTarget() == NOTHING) {
+                        INSTALL_LOCK.wait();
+                    } else if (wait > 0) {
+                        INSTALL_LOCK.wait(Math.max(1, wait / 1_000_000));
+                    } else {
+                        SITE.setTarget(NOTHING);
+                        MutableCallSite.syncAll(new MutableCallSite[] {SITE});
+                    }
+                } catch (InterruptedException e) {
+                    // nobody interrupts it on purpose; carry on relinking
+                }
+            }
         }
     }
 

@@ -145,6 +145,24 @@ class EscapeBundlesTest {
         k.shell("run dev.kosh.hello the kernel carries on", true);
     }
 
+    /**
+     * Kill latency in the kernel, signal to exit status, of programs that have run long enough for
+     * the JIT to compile them (their preemption points are then no instruction at all: the kill
+     * deoptimizes them). Reported; bounded loosely, as the host is shared.
+     */
+    @Test
+    void compiledWovenProgramsAreKilledQuickly(@TempDir Path dir) throws Exception {
+        for (String cls : List.of("Spin", "DeepRecursion")) {
+            Path jar = bundle(cls, dir);
+            double[] ms = new double[9];
+            for (int i = 0; i < ms.length; i++) ms[i] = killLatency(jar, 300);
+            java.util.Arrays.sort(ms);
+            System.out.printf("kill of a compiled woven %s program, signal to exit status, %d runs: min %.2f ms, median %.2f ms, max %.2f ms%n",
+                    cls, ms.length, ms[0], ms[ms.length / 2], ms[ms.length - 1]);
+            assertTrue(ms[ms.length / 2] < 100, cls + ": median " + ms[ms.length / 2] + " ms (target 10 ms; room left for a loaded host)");
+        }
+    }
+
     private static String refusedAtLoad(Vector v, Path jar) {
         String out = k.shell("run " + jar, false);
         if (!out.contains(v.detail())) throw new AssertionError("refusal without rule '" + v.detail() + "': " + out);
@@ -178,16 +196,21 @@ class EscapeBundlesTest {
     }
 
     private static String killed(Path jar) throws Exception {
+        return String.format("killed in %.2f ms (exit 137, every thread unwound)", killLatency(jar, 50));
+    }
+
+    /** Runs the program in the background for {@code runMillis}, kills it: milliseconds from the signal to its exit status. */
+    private static double killLatency(Path jar, long runMillis) throws Exception {
         int pid = KernelFixture.startedPid(k.shell("run -b " + jar, true));
         KoshProcess p = k.kernel.processes().get(pid).orElseThrow();
-        Thread.sleep(50);
+        Thread.sleep(runMillis);
         long t0 = System.nanoTime();
         k.kernel.processes().signal(pid, Signal.KILL, "escape corpus");
         ExitStatus status = k.kernel.processes().awaitExit(p, Duration.ofSeconds(5)).orThrow();
         double ms = (System.nanoTime() - t0) / 1e6;
         if (status.code() != 137) throw new AssertionError("ended with " + status);
         if (!p.abandonedThreads().isEmpty()) throw new AssertionError("threads abandoned, not unwound: " + p.abandonedThreads());
-        return String.format("killed in %.2f ms (exit 137, every thread unwound)", ms);
+        return ms;
     }
 
     /** A bundle holding the vector's class, the classes nested in it and their outer class, nothing else. */

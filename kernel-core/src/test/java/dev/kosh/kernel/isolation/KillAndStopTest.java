@@ -42,8 +42,8 @@ class KillAndStopTest {
      */
     @Test
     void compiledCodeIsKilledWithinTenMilliseconds() throws Exception {
-        for (String cls : List.of("Spin", "Counter", "BinaryRecursion", "NestedLoops")) {
-            double[] ms = new double[3];
+        for (String cls : List.of("Spin", "Counter", "BinaryRecursion", "NestedLoops", "CountedLoop")) {
+            double[] ms = new double[5];
             for (int i = 0; i < ms.length; i++) {
                 Callable<Object> task = Runs.instance(new WovenLoader(List.of(Runs.CORPUS), true, Map.of()), E + cls);
                 Runs.Kill k = Runs.runAndKill(task, 400); // long enough for C2 (and OSR) to compile it
@@ -51,8 +51,9 @@ class KillAndStopTest {
                 ms[i] = k.latencyMillis();
             }
             Arrays.sort(ms);
-            System.out.printf("kill latency, compiled %-16s: min %.3f ms, median %.3f ms, max %.3f ms%n", cls, ms[0], ms[1], ms[2]);
-            assertTrue(ms[1] <= 10.0, cls + ": median kill latency of compiled code " + ms[1] + " ms");
+            System.out.printf("kill latency, compiled %-16s (%s polls): min %.3f ms, median %.3f ms, max %.3f ms%n",
+                    cls, dev.kosh.sandbox.CheckpointMode.name(), ms[0], ms[2], ms[4]);
+            assertTrue(ms[2] <= 10.0, cls + ": median kill latency of compiled code " + ms[2] + " ms");
         }
     }
 

@@ -359,6 +359,17 @@ public final class Escapes {
             }
         }
     }
+    /** Long counted loops (no call, int index): compiled, only the JIT's strip-mined safepoint poll is left in them. */
+    public static final class CountedLoop implements Callable<Object> {
+        public static volatile long sink;
+        public Object call() {
+            while (true) {
+                long acc = 0;
+                for (int i = 0; i < Integer.MAX_VALUE; i++) acc += (long) i * i;
+                sink = acc;
+            }
+        }
+    }
     /** Counts forever; the stop/continue test watches the counter. */
     public static final class Counter implements Callable<Object> {
         public static volatile long count;
