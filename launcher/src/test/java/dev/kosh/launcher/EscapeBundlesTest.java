@@ -124,7 +124,7 @@ class EscapeBundlesTest {
         for (Vector v : VECTORS) {
             String outcome;
             try {
-                Path jar = bundle(v.cls(), dir);
+                Path jar = bundle(v.cls(), dir, "");
                 outcome = switch (v.expect()) {
                     case REFUSED_AT_LOAD -> refusedAtLoad(v, jar);
                     case REFUSED_AT_RUN -> refusedAtRun(v, jar);
@@ -153,7 +153,7 @@ class EscapeBundlesTest {
     @Test
     void compiledWovenProgramsAreKilledQuickly(@TempDir Path dir) throws Exception {
         for (String cls : List.of("Spin", "DeepRecursion")) {
-            Path jar = bundle(cls, dir);
+            Path jar = bundle(cls, dir, ".hot");
             double[] ms = new double[9];
             for (int i = 0; i < ms.length; i++) ms[i] = killLatency(jar, 300);
             java.util.Arrays.sort(ms);
@@ -214,17 +214,17 @@ class EscapeBundlesTest {
     }
 
     /** A bundle holding the vector's class, the classes nested in it and their outer class, nothing else. */
-    static Path bundle(String cls, Path dir) throws Exception {
+    static Path bundle(String cls, Path dir, String nameSuffix) throws Exception {
         Path classes = classesDir();
         Path pkgDir = classes.resolve(PKG.replace('.', '/'));
         Manifest m = new Manifest();
         Attributes a = m.getMainAttributes();
         a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
         a.putValue("Bundle-ManifestVersion", "2");
-        a.putValue("Bundle-SymbolicName", bsn(cls));
+        a.putValue("Bundle-SymbolicName", bsn(cls) + nameSuffix);
         a.putValue("Import-Package", "dev.kosh.api");
         a.putValue("Kosh-Main", PKG + ".Escapes$" + cls);
-        Path jar = dir.resolve(cls.toLowerCase(Locale.ROOT) + ".jar");
+        Path jar = dir.resolve(cls.toLowerCase(Locale.ROOT) + nameSuffix + ".jar");
         try (OutputStream os = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(os, m);
              Stream<Path> files = Files.list(pkgDir)) {
             for (Path f : files.filter(f -> {
