@@ -36,12 +36,14 @@ import java.util.Set;
  * Verifies a class and, if it is accepted, weaves it so the kernel keeps control of its threads:
  *
  * <ul>
- *   <li><b>preemption points</b> ({@code Checkpoint.poll()}, free in compiled code while the
- *       kernel requests nothing): on every path from a method's entry (or a join point: branch
+ *   <li><b>preemption points</b>: on every path from a method's entry (or a join point: branch
  *       target, handler) to its first call, a poll before that call; before every branch to an
  *       earlier offset (loop back-edges, backward switches) unless the straight-line run leading
- *       to it has polled already. Leaf code (no call, no loop) runs in bounded time and is not
- *       polled;</li>
+ *       to it has polled already. Polls inside a loop are {@code Checkpoint.poll()} (free in
+ *       compiled code while the kernel requests nothing); the others, which run at most once per
+ *       invocation, {@code Checkpoint.pollEntry()} (a plain read, so that killing a deep recursion
+ *       does not deoptimize every frame of it). Leaf code (no call, no loop) runs in bounded time
+ *       and is not polled;</li>
  *   <li><b>uncatchable kill</b>: every exception handler first passes the caught throwable to
  *       {@code Checkpoint.caught}, which rethrows the kill error (for javac's
  *       {@code synchronized} handlers, right after their {@code monitorexit}, so the monitor is
@@ -151,6 +153,8 @@ public final class ClassWeaver {
         private enum HandlerState { NONE, AT_START, STORED, LOCK_LOADED, MONITOR_EXITED }
 
         private final Counts counts;
+        private final boolean[] inLoop; // by element index
+        private int index = -1;         // of the element being woven
         private final ClassDesc thisClass;
         private final TypeHierarchy types;
         private final Set<Label> handlerLabels = new HashSet<>();
@@ -173,6 +177,20 @@ public final class ClassWeaver {
                     if (handler >= ca.labelToBci(h.tryStart()) && handler < ca.labelToBci(h.tryEnd())) selfCovering.add(key(h));
                 }
             }
+            // which elements lie inside a loop: between a backward branch's target and the branch
+            // (every cycle of the control-flow graph is covered by such ranges)
+            List<CodeElement> elements = code.elementList();
+            inLoop = new boolean[elements.size()];
+            java.util.Map<Label, Integer> at = new java.util.HashMap<>();
+            for (int k = 0; k < elements.size(); k++) {
+                CodeElement e = elements.get(k);
+                if (e instanceof LabelTarget lt) at.put(lt.label(), k);
+                if (e instanceof Instruction i && isBackEdge(i, at.keySet())) {
+                    int from = k;
+                    for (Label t : targets(i)) if (at.containsKey(t)) from = Math.min(from, at.get(t));
+                    for (int x = from; x <= k; x++) inLoop[x] = true;
+                }
+            }
             for (CodeElement e : code) {
                 switch (e) {
                     case BranchInstruction b -> branchTargets.add(b.target());
@@ -191,6 +209,7 @@ public final class ClassWeaver {
 
         @Override
         public void accept(CodeBuilder b, CodeElement e) {
+            index++;
             switch (e) {
                 case LabelTarget lt -> label(b, lt);
                 case ExceptionCatch h when selfCovering.contains(key(h)) -> {
@@ -255,7 +274,8 @@ public final class ClassWeaver {
                 counts.backEdge++;
             }
             if (!polled && (ins instanceof InvokeInstruction || ins instanceof InvokeDynamicInstruction)) {
-                poll(b);
+                if (inLoop[index]) poll(b); // a loop body: the folded poll (its frame is deoptimized by a request)
+                else b.invokestatic(CHECKPOINT, "pollEntry", POLL); // once per invocation: a plain read
                 polled = true;
                 counts.entry++;
             }
@@ -288,6 +308,23 @@ public final class ClassWeaver {
             b.invokestatic(CHECKPOINT, "caught", CAUGHT); // also a preemption point
             state = HandlerState.NONE;
             polled = true;
+        }
+
+        private static List<Label> targets(Instruction ins) {
+            List<Label> t = new ArrayList<>();
+            switch (ins) {
+                case BranchInstruction br -> t.add(br.target());
+                case TableSwitchInstruction ts -> {
+                    t.add(ts.defaultTarget());
+                    for (SwitchCase c : ts.cases()) t.add(c.target());
+                }
+                case LookupSwitchInstruction ls -> {
+                    t.add(ls.defaultTarget());
+                    for (SwitchCase c : ls.cases()) t.add(c.target());
+                }
+                default -> { }
+            }
+            return t;
         }
 
         private static boolean isBackEdge(Instruction ins, Set<Label> passed) {
