@@ -9,21 +9,21 @@ import java.lang.invoke.VarHandle;
 /**
  * Preemption points and the kill rethrow, as inserted by the weaver.
  *
- * <p>{@link #poll()} runs before the first call of every straight-line run and on loop back-edges
- * of woven code. It invokes one shared {@link MutableCallSite} whose target is an empty method
- * handle while no checkpoint request is outstanding: the JIT inlines a call site's current target
- * and records a dependency on it, so in compiled code the fast path is <em>no instruction at all</em>
- * (measured: woven and plain copies of recursive, loop and nested-loop code run at the same speed;
- * a volatile read per poll cost +13 % to +17 %). When the kernel requests checkpoints
+ * <p>{@link #poll()} runs on loop back-edges (and before calls inside loops) of woven code. It
+ * invokes one shared {@link MutableCallSite} whose target is an empty method handle while no
+ * checkpoint request is outstanding: the JIT inlines a call site's current target and records a
+ * dependency on it, so in compiled code the fast path is <em>no instruction at all</em> (measured:
+ * woven and plain copies of loop and nested-loop code run at the same speed; a volatile read per
+ * poll cost +4 % and +17 %). When the kernel requests checkpoints
  * ({@link SandboxHooks.Installation#requestCheckpoints}) the target becomes the slow path, and
  * {@link MutableCallSite#syncAll} makes every thread see it at its next invocation of the site:
  * HotSpot deoptimizes the compiled code that inlined the old target, and a thread spinning in a
  * compiled loop leaves it at the loop's own safepoint poll. The price is on the kernel's side: a
- * change of the target throws away the compiled woven code of every process (it recompiles within
- * milliseconds) and waits for a handshake with every Java thread. So the target goes back to empty
- * only after requests have been quiet for a while (signals in a burst pay once); that is fine for
- * signals (KILL, STOP, CONT) but would not be for a per-timeslice preemption request
- * (docs/isolation.md).
+ * change of the target throws away the compiled woven loop code of every process (it recompiles
+ * within milliseconds) and waits for a handshake with every Java thread. So the target goes back
+ * to empty only after requests have been quiet for a while (signals in a burst pay once); that is
+ * fine for signals (KILL, STOP, CONT) but would not be for a per-timeslice preemption request
+ * (docs/isolation.md). {@link #pollEntry()}, once per invocation outside loops, is a plain read.
  *
  * <p>{@link #caught(Throwable)} runs at the start of every exception handler of woven code and
  * rethrows {@link Killed}; it polls with a volatile read of {@link #requests} (handlers are not
