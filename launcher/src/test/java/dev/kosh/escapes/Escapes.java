@@ -126,6 +126,11 @@ public final class Escapes {
         public int main(ProcessContext ctx) { Library.startWorker(() -> {}); return 0; }
     }
 
+    /** Calls a class of another, deployed library bundle that starts a thread. */
+    public static final class LibraryBundleUser implements Program {
+        public int main(ProcessContext ctx) { dev.kosh.escapes.lib.ThreadStarter.startWorker(() -> {}); return 0; }
+    }
+
     // ---- refused at run time ----------------------------------------------------------------------
     public static final class ReflectiveExit implements Program {
         public int main(ProcessContext ctx) throws Exception {

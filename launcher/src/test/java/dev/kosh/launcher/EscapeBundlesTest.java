@@ -146,6 +146,27 @@ class EscapeBundlesTest {
     }
 
     /**
+     * A thread started from a library bundle: the library (its own bundle, deployed, exporting
+     * {@code dev.kosh.escapes.lib}) is woven like a program, so the program that uses it ends with
+     * the library's class refused and the reason journaled.
+     */
+    @Test
+    void aThreadStartedFromALibraryBundleIsRefused(@TempDir Path dir) throws Exception {
+        Path lib = jar(dir.resolve("escapes-lib.jar"), "dev.kosh.escapes.lib", "dev.kosh.escapes.lib", null, "dev.kosh.escapes.lib",
+                f -> f.getFileName().toString().equals("ThreadStarter.class"));
+        Files.copy(lib, data.resolve("deploy").resolve("escapes-lib.jar"));
+        k.await(() -> k.kernel.framework().bundle("dev.kosh.escapes.lib").isPresent(), Duration.ofSeconds(10), "the library deployed");
+        Path user = jar(dir.resolve("libraryuser.jar"), PKG, bsn("LibraryBundleUser"), PKG + ".Escapes$LibraryBundleUser",
+                null, f -> f.getFileName().toString().equals("Escapes.class") || f.getFileName().toString().startsWith("Escapes$LibraryBundleUser"));
+        String out = k.shell("run " + user, false);
+        String journal = k.shell("dmesg -n 20", true);
+        assertTrue(out.contains("ClassFormatError"), out);
+        assertTrue(journal.contains("isolation: refused a class of dev.kosh.escapes.lib")
+                && journal.contains("ThreadStarter.startWorker(Ljava/lang/Runnable;)V") && journal.contains("deny java.lang.Thread <init>"), journal);
+        System.out.println("| thread started by a library bundle | REFUSED_AT_RUN | " + excerpt(journal, "ThreadStarter") + " |");
+    }
+
+    /**
      * Kill latency in the kernel, signal to exit status, of programs that have run long enough for
      * the JIT to compile them (their preemption points are then no instruction at all: the kill
      * deoptimizes them). Reported; bounded loosely, as the host is shared.
@@ -215,23 +236,30 @@ class EscapeBundlesTest {
 
     /** A bundle holding the vector's class, the classes nested in it and their outer class, nothing else. */
     static Path bundle(String cls, Path dir, String nameSuffix) throws Exception {
-        Path classes = classesDir();
-        Path pkgDir = classes.resolve(PKG.replace('.', '/'));
+        return jar(dir.resolve(cls.toLowerCase(Locale.ROOT) + nameSuffix + ".jar"), PKG, bsn(cls) + nameSuffix, PKG + ".Escapes$" + cls, null, f -> {
+            String n = f.getFileName().toString();
+            return n.equals("Escapes.class") || n.equals("Escapes$" + cls + ".class") || n.startsWith("Escapes$" + cls + "$");
+        });
+    }
+
+    /** A bundle of the compiled test classes of {@code pkg} that {@code include} selects; a program if {@code main} is set. */
+    static Path jar(Path jar, String pkg, String symbolicName, String main, String exports,
+                    java.util.function.Predicate<Path> include) throws Exception {
+        Path pkgDir = classesDir().resolve(pkg.replace('.', '/'));
         Manifest m = new Manifest();
         Attributes a = m.getMainAttributes();
         a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
         a.putValue("Bundle-ManifestVersion", "2");
-        a.putValue("Bundle-SymbolicName", bsn(cls) + nameSuffix);
-        a.putValue("Import-Package", "dev.kosh.api");
-        a.putValue("Kosh-Main", PKG + ".Escapes$" + cls);
-        Path jar = dir.resolve(cls.toLowerCase(Locale.ROOT) + nameSuffix + ".jar");
+        a.putValue("Bundle-SymbolicName", symbolicName);
+        if (main != null) {
+            a.putValue("Import-Package", "dev.kosh.api" + (main.contains("LibraryBundleUser") ? ", dev.kosh.escapes.lib" : ""));
+            a.putValue("Kosh-Main", main);
+        }
+        if (exports != null) a.putValue("Export-Package", exports);
         try (OutputStream os = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(os, m);
              Stream<Path> files = Files.list(pkgDir)) {
-            for (Path f : files.filter(f -> {
-                String n = f.getFileName().toString();
-                return n.equals("Escapes.class") || n.equals("Escapes$" + cls + ".class") || n.startsWith("Escapes$" + cls + "$");
-            }).toList()) {
-                out.putNextEntry(new JarEntry(PKG.replace('.', '/') + "/" + f.getFileName()));
+            for (Path f : files.filter(include).toList()) {
+                out.putNextEntry(new JarEntry(pkg.replace('.', '/') + "/" + f.getFileName()));
                 try (InputStream in = Files.newInputStream(f)) {
                     in.transferTo(out);
                 }
