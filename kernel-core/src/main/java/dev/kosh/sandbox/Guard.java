@@ -50,7 +50,8 @@ public final class Guard {
             "java/lang/invoke/MethodHandles$Lookup.unreflect", "java/lang/invoke/MethodHandles$Lookup.unreflectSpecial",
             "java/lang/invoke/MethodHandles$Lookup.unreflectConstructor", "java/lang/invoke/MethodHandles$Lookup.unreflectGetter",
             "java/lang/invoke/MethodHandles$Lookup.unreflectSetter", "java/lang/invoke/MethodHandles$Lookup.unreflectVarHandle",
-            "java/lang/reflect/Proxy.newProxyInstance");
+            "java/lang/reflect/Proxy.newProxyInstance",
+            "java/util/ServiceLoader.load");
 
     private Guard() {}
 
@@ -116,6 +117,23 @@ public final class Guard {
         if (interfaces == null) return;
         for (Class<?> i : interfaces) {
             if (i != null) checkClassName("Proxy.newProxyInstance", i.getName());
+        }
+    }
+
+    // ---- JDK code that instantiates classes for the caller ----------------------------------
+
+    /**
+     * {@code ServiceLoader.load(service, loader)} instantiates every provider {@code loader} can
+     * see: only the calling class's own loader is allowed (the weaver turns the one-argument
+     * {@code load(service)} into this form with that loader).
+     */
+    public static void load(Class<?> service, ClassLoader loader) {
+        Class<?> caller = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).getCallerClass();
+        hooks("ServiceLoader.load", String.valueOf(service));
+        if (loader == null || loader != caller.getClassLoader()) {
+            throw new SecurityException("ServiceLoader.load of " + (service == null ? null : service.getName()) + " with class loader "
+                    + loader + " refused: only the process's own class loader (" + caller.getClassLoader()
+                    + ") may look up providers, or providers the process cannot see would be instantiated for it");
         }
     }
 
@@ -209,6 +227,8 @@ public final class Guard {
         String target = owner.getName() + "." + name + descriptor;
         String reason = ENTRY_POINTS.contains(owner.getName().replace('.', '/') + "." + name)
                 ? "a reflective entry point may not be reached reflectively (it would skip its guard); call it directly"
+                : Redirect.isTarget(owner, name, descriptor)
+                ? "a method the sandbox replaces may not be reached reflectively (it would skip the replacement); call it directly"
                 : hooks(via, target).denialForMember(owner, name, descriptor);
         if (reason != null) throw new SecurityException(via + " of " + target + " refused: " + reason);
     }

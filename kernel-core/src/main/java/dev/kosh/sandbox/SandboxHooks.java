@@ -40,6 +40,16 @@ public interface SandboxHooks {
     String denialForMember(Class<?> owner, String name, String descriptor);
 
     /**
+     * Where {@code Throwable.printStackTrace()} and {@code Thread.dumpStack()} of process code go
+     * ({@link Redirect}): {@code trace} is the text they would have written to the kernel's standard
+     * error. The default refuses, naming the way that works everywhere.
+     */
+    default void stackTrace(Thread current, String trace) {
+        throw new SecurityException("printStackTrace() refused: it writes to the kernel's standard error; "
+                + "print the trace to ProcessContext.console() (printStackTrace(PrintWriter))");
+    }
+
+    /**
      * Installs the kernel's hooks. At most one installation exists at a time.
      *
      * @throws IllegalStateException if hooks are already installed

@@ -8,8 +8,11 @@ import java.security.CodeSigner;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Locale;
@@ -22,7 +25,8 @@ import java.util.jar.Manifest;
  * The driver-signature policy ({@code [kernel] driver.signatures} and {@code trust-store} in
  * {@code system.conf}). When it is {@code required}, a jar that asks for driver space
  * ({@code Kosh-Driver} or {@code Kosh-Space: driver}) is installed only if every entry is signed
- * (jarsigner) by a certificate in the trust store and no entry was changed after signing.
+ * (jarsigner) by a certificate in the trust store, valid today (not expired, not before its start
+ * date), and no entry was changed after signing.
  *
  * <p>The check uses the JDK's own jar verification: every entry is read to its end (which is when
  * {@link JarFile} compares its digest with the signed manifest's, throwing {@link SecurityException}
@@ -93,7 +97,8 @@ final class Signatures {
     /**
      * Checks {@code jar} when the policy requires it and the jar asks for driver space; returns
      * quietly otherwise. Throws with the reason: not signed, an entry not signed (added after
-     * signing), an entry changed after signing, or signed by a key the trust store does not hold.
+     * signing), an entry changed after signing, signed by a key the trust store does not hold, or
+     * by a trusted key whose certificate has expired or is not valid yet.
      */
     void check(Path jar) throws Unsigned {
         if (!isRequired()) return;
@@ -126,6 +131,10 @@ final class Signatures {
                         ? "driver signature check failed: " + entry.getName() + " is not covered by the signature (added after signing?)"
                         : "driver bundle is not signed, and driver.signatures = required (sign it with scripts/sign-bundle)");
             }
+            String invalid = validityProblem(signers);
+            if (invalid != null) {
+                throw new Unsigned("driver signature check failed: " + entry.getName() + " is signed by " + invalid);
+            }
             if (!trustedAmong(signers)) {
                 throw new Unsigned("driver signature check failed: " + entry.getName() + " is signed by "
                         + signers[0].getSignerCertPath().getCertificates().stream().findFirst()
@@ -135,6 +144,40 @@ final class Signatures {
             signedEntries++;
         }
         if (signedEntries == 0) throw new Unsigned("driver bundle has no signed content, and driver.signatures = required");
+    }
+
+    /**
+     * Null if some signer whose path reaches a trusted certificate has every certificate of that
+     * path valid now; otherwise why not (the first trusted signer's expired or not-yet-valid
+     * certificate, with its dates). Null too when no signer is trusted: that reason comes next.
+     * Timestamps (jarsigner -tsa) are not consulted: a signature made while the key was valid is
+     * refused once the certificate has expired.
+     */
+    private String validityProblem(CodeSigner[] signers) {
+        Date now = new Date();
+        String problem = null;
+        for (CodeSigner s : signers) {
+            List<? extends Certificate> path = s.getSignerCertPath().getCertificates();
+            if (path.stream().noneMatch(trusted::contains)) continue;
+            String mine = null;
+            for (Certificate c : path) {
+                if (!(c instanceof X509Certificate x)) continue;
+                String who = x.getSubjectX500Principal().getName();
+                String valid = " (valid " + x.getNotBefore().toInstant() + " to " + x.getNotAfter().toInstant() + ")";
+                try {
+                    x.checkValidity(now);
+                } catch (CertificateExpiredException e) {
+                    mine = who + ", whose certificate expired on " + x.getNotAfter().toInstant() + valid;
+                } catch (CertificateNotYetValidException e) {
+                    mine = who + ", whose certificate is not valid until " + x.getNotBefore().toInstant() + valid;
+                }
+                if (mine != null) break;
+                if (trusted.contains(c)) break; // the path is trusted from here on
+            }
+            if (mine == null) return null;
+            if (problem == null) problem = mine;
+        }
+        return problem;
     }
 
     private boolean trustedAmong(CodeSigner[] signers) {

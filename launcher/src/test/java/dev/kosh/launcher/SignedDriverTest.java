@@ -125,6 +125,41 @@ class SignedDriverTest {
         assertTrue(output.toString(StandardCharsets.UTF_8).contains("null-driver.jar: refused: driver bundle is not signed"), output.toString());
     }
 
+    /**
+     * Keys made by keytool with a validity in the past and in the future (sign-bundle's
+     * --startdate/--validity): jarsigner signs with them (warning only), the kernel refuses them,
+     * naming the signer and the dates. Checked against a trust store holding those certificates.
+     */
+    @Test
+    void aDriverSignedWithAnExpiredCertificateIsRefusedWithItsDates() throws Exception {
+        Path keys = dir.resolve("expired-keys");
+        sign(keys, "--alias", "expired", "--startdate", "-400d", "--validity", "30", "--init");
+        Path jar = driverJar("expired");
+        sign(keys, "--alias", "expired", jar.toString());
+        Signatures policy = Signatures.required(keys.resolve("trust.p12"), null);
+        Signatures.Unsigned refused = assertThrows(Signatures.Unsigned.class, () -> policy.check(jar));
+        assertTrue(refused.getMessage().contains("expired") && refused.getMessage().contains("CN=Kosh development signer (expired)")
+                && refused.getMessage().contains("valid 20"), refused.getMessage());
+    }
+
+    @Test
+    void aDriverSignedWithACertificateNotValidYetIsRefused() throws Exception {
+        Path keys = dir.resolve("future-keys");
+        sign(keys, "--alias", "future", "--startdate", "+30d", "--validity", "365", "--init");
+        Path jar = driverJar("future");
+        sign(keys, "--alias", "future", jar.toString());
+        Signatures.Unsigned refused = assertThrows(Signatures.Unsigned.class,
+                () -> Signatures.required(keys.resolve("trust.p12"), null).check(jar));
+        assertTrue(refused.getMessage().contains("not valid until") && refused.getMessage().contains("(future)"), refused.getMessage());
+    }
+
+    @Test
+    void aCurrentlyValidTrustedSignatureStillPassesTheDirectCheck() throws Exception {
+        Path jar = driverJar("valid");
+        sign(trusted, jar.toString());
+        Signatures.required(trusted.resolve("trust.p12"), null).check(jar); // no exception
+    }
+
     @Test
     void aProgramBundleNeedsNoSignature() {
         output.reset();

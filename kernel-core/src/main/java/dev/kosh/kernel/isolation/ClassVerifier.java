@@ -27,9 +27,7 @@ import java.lang.constant.DynamicConstantDesc;
 import java.lang.constant.MethodHandleDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.lang.reflect.AccessFlag;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -57,6 +55,8 @@ public final class ClassVerifier {
     /** Built-in rule: method handle constants to reflective entry points. */
     public static final String ENTRY_POINT_HANDLE = "reflective entry point as a method handle or method reference: it would skip its run-time guard; call it directly";
     /** Built-in rule: a new overload of an entry point that {@code dev.kosh.sandbox.Guard} does not guard. */
+    public static final String REDIRECTED_HANDLE = "method the sandbox replaces (dev.kosh.sandbox.Redirect) as a method handle or method reference: it would skip the replacement; call it directly";
+
     public static final String UNGUARDED = "reflective entry point without a run-time guard for this overload";
     /** Built-in rule: unreadable class file. */
     public static final String MALFORMED = "malformed class file";
@@ -188,7 +188,9 @@ public final class ClassVerifier {
                 case InvokeInstruction i -> {
                     String text = op(i) + " " + i.owner().asInternalName() + "." + i.name().stringValue() + i.type().stringValue();
                     member(i.owner().asSymbol(), i.name().stringValue(), i.typeSymbol(), i.type().stringValue(), text);
-                    if (Guards.isEntryPoint(i.owner().asInternalName(), i.name().stringValue())) {
+                    String b = binary(i.owner().asSymbol());
+                    boolean redirected = b != null && Redirects.target(closure(b), i.name().stringValue(), i.type().stringValue()) != null;
+                    if (!redirected && Guards.isEntryPoint(i.owner().asInternalName(), i.name().stringValue())) {
                         boolean isStatic = i.opcode() == Opcode.INVOKESTATIC;
                         if (!Guards.hasGuard(i.name().stringValue(), Guards.guardType(isStatic, i.owner().asSymbol(), i.typeSymbol()))) {
                             add(text, UNGUARDED);
@@ -244,6 +246,8 @@ public final class ClassVerifier {
                     MethodTypeDesc type = MethodTypeDesc.ofDescriptor(mh.lookupDescriptor());
                     member(mh.owner(), name, type, type.descriptorString(), text);
                     if (Guards.isEntryPoint(internalOwner, name)) add(text, ENTRY_POINT_HANDLE);
+                    String b = binary(mh.owner());
+                    if (b != null && Redirects.target(closure(b), name, mh.lookupDescriptor()) != null) add(text, REDIRECTED_HANDLE);
                 }
             }
         }
@@ -302,21 +306,7 @@ public final class ClassVerifier {
 
         /** {@code type} and all its known supertypes, breadth first. */
         private List<String> closure(String type) {
-            List<String> cached = closures.get(type);
-            if (cached != null) return cached;
-            List<String> out = new ArrayList<>();
-            Set<String> seen = new java.util.HashSet<>();
-            Deque<String> todo = new ArrayDeque<>();
-            todo.add(type);
-            while (!todo.isEmpty()) {
-                String t = todo.poll();
-                if (!seen.add(t)) continue;
-                out.add(t);
-                List<String> direct = hierarchy.directSupertypes(t);
-                if (direct != null) todo.addAll(direct);
-            }
-            closures.put(type, out);
-            return out;
+            return closures.computeIfAbsent(type, hierarchy::closure);
         }
 
         private void add(String text, String rule) {

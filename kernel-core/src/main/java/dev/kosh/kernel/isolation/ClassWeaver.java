@@ -39,9 +39,11 @@ import java.util.Set;
  *   <li><b>preemption points</b>: on every path from a method's entry (or a join point: branch
  *       target, handler) to its first call, a poll before that call; before every branch to an
  *       earlier offset (loop back-edges, backward switches) unless the straight-line run leading
- *       to it has polled already. Polls inside a loop are {@code Checkpoint.poll()} (volatile,
- *       never hoisted); the others {@code Checkpoint.pollEntry()} (plain). Leaf code (no call, no
- *       loop) runs in bounded time and is not polled;</li>
+ *       to it has polled already. Polls inside a loop are {@code Checkpoint.poll()} (free in
+ *       compiled code while the kernel requests nothing); the others, which run at most once per
+ *       invocation, {@code Checkpoint.pollEntry()} (a plain read, so that killing a deep recursion
+ *       does not deoptimize every frame of it). Leaf code (no call, no loop) runs in bounded time
+ *       and is not polled;</li>
  *   <li><b>uncatchable kill</b>: every exception handler first passes the caught throwable to
  *       {@code Checkpoint.caught}, which rethrows the kill error (for javac's
  *       {@code synchronized} handlers, right after their {@code monitorexit}, so the monitor is
@@ -112,11 +114,14 @@ public final class ClassWeaver {
         }
         if (model.methods().stream().noneMatch(m -> m.code().isPresent())) return new WeaveResult.Unchanged(className);
         Counts counts = new Counts();
+        ClassDesc thisClass = model.thisClass().asSymbol();
+        List<String> own = TypeHierarchy.supertypesOf(model);
+        TypeHierarchy types = ((TypeHierarchy) n -> n.equals(className(thisClass)) ? own : null).orElse(hierarchy);
         ClassTransform transform = (clb, cle) -> {
             if (cle instanceof MethodModel mm && mm.code().isPresent()) {
                 counts.methods++;
                 clb.transformMethod(mm, (mb, me) -> {
-                    if (me instanceof CodeModel cm) mb.transformCode(cm, new MethodWeave(cm, counts));
+                    if (me instanceof CodeModel cm) mb.transformCode(cm, new MethodWeave(cm, counts, thisClass, types));
                     else mb.with(me);
                 });
             } else {
@@ -129,6 +134,10 @@ public final class ClassWeaver {
         } catch (IllegalArgumentException | IllegalStateException e) {
             return new WeaveResult.Failed(process, className, "cannot weave " + className + ": " + e.getMessage());
         }
+    }
+
+    private static String className(ClassDesc d) {
+        return ClassVerifier.binary(d);
     }
 
     private static final class Counts {
@@ -144,19 +153,23 @@ public final class ClassWeaver {
         private enum HandlerState { NONE, AT_START, STORED, LOCK_LOADED, MONITOR_EXITED }
 
         private final Counts counts;
+        private final boolean[] inLoop; // by element index
+        private int index = -1;         // of the element being woven
+        private final ClassDesc thisClass;
+        private final TypeHierarchy types;
         private final Set<Label> handlerLabels = new HashSet<>();
         private final Set<Label> branchTargets = new HashSet<>();
         private final Set<Label> passed = new HashSet<>();
         private final Set<List<Label>> selfCovering = new HashSet<>(); // by labels: elements are fresh objects on each pass
         /** A poll has run on every path from the last join point (branch target, handler) to here. */
         private boolean polled;
-        private final boolean[] inLoop; // by element index
-        private int index = -1;         // of the element being woven
         private HandlerState state = HandlerState.NONE;
         private int stored;
 
-        MethodWeave(CodeModel code, Counts counts) {
+        MethodWeave(CodeModel code, Counts counts, ClassDesc thisClass, TypeHierarchy types) {
             this.counts = counts;
+            this.thisClass = thisClass;
+            this.types = types;
             for (ExceptionCatch h : code.exceptionHandlers()) {
                 handlerLabels.add(h.handler());
                 if (code instanceof CodeAttribute ca) {
@@ -261,10 +274,18 @@ public final class ClassWeaver {
                 counts.backEdge++;
             }
             if (!polled && (ins instanceof InvokeInstruction || ins instanceof InvokeDynamicInstruction)) {
-                if (inLoop[index]) poll(b); // a loop body: this poll must not be hoisted
-                else b.invokestatic(CHECKPOINT, "pollEntry", POLL);
+                if (inLoop[index]) poll(b); // a loop body: the folded poll (its frame is deoptimized by a request)
+                else b.invokestatic(CHECKPOINT, "pollEntry", POLL); // once per invocation: a plain read
                 polled = true;
                 counts.entry++;
+            }
+            if (ins instanceof InvokeInstruction i) {
+                String owner = ClassVerifier.binary(i.owner().asSymbol());
+                String target = owner == null ? null : Redirects.target(types.closure(owner), i.name().stringValue(), i.type().stringValue());
+                if (target != null) {
+                    Redirects.emit(b, i, target, thisClass); // instead of the call
+                    return;
+                }
             }
             if (ins instanceof InvokeInstruction i && Guards.isEntryPoint(i.owner().asInternalName(), i.name().stringValue())) {
                 guard(b, i);

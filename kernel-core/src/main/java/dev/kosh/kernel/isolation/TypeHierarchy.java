@@ -21,6 +21,22 @@ public interface TypeHierarchy {
     /** The superclass (first, if any) and the interfaces of {@code binaryName}, or null if unknown. */
     List<String> directSupertypes(String binaryName);
 
+    /** {@code type} and all its supertypes this hierarchy knows, {@code type} first. */
+    default List<String> closure(String type) {
+        List<String> out = new java.util.ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        java.util.Deque<String> todo = new java.util.ArrayDeque<>();
+        todo.add(type);
+        while (!todo.isEmpty()) {
+            String t = todo.poll();
+            if (!seen.add(t)) continue;
+            out.add(t);
+            List<String> direct = directSupertypes(t);
+            if (direct != null) todo.addAll(direct);
+        }
+        return out;
+    }
+
     /** This hierarchy, falling back to {@code other} where this one does not know a type. */
     default TypeHierarchy orElse(TypeHierarchy other) {
         return name -> {

@@ -2,6 +2,7 @@ package dev.kosh.kernel.process;
 
 import dev.kosh.kernel.isolation.DenyPolicy;
 import dev.kosh.kernel.isolation.PolicyHooks;
+import dev.kosh.kernel.journal.Journal;
 import dev.kosh.sandbox.Action;
 
 /**
@@ -11,8 +12,22 @@ import dev.kosh.sandbox.Action;
  * through {@link KoshProcess#current()} without a lookup table.
  */
 final class ProcessSandbox extends PolicyHooks {
-    ProcessSandbox(DenyPolicy policy) {
+    private final Journal journal;
+
+    ProcessSandbox(DenyPolicy policy, Journal journal) {
         super(policy);
+        this.journal = journal;
+    }
+
+    /**
+     * A process's {@code printStackTrace()}: into the journal under the process (dmesg shows it),
+     * never the kernel's stderr; one entry, its lines joined with " | " as crash entries are.
+     */
+    @Override
+    public void stackTrace(Thread current, String trace) {
+        KoshProcess p = KoshProcess.current();
+        String text = String.join(" | ", trace.lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
+        journal.warn(p == null ? "sandbox" : p.label(), "printStackTrace: " + text);
     }
 
     @Override

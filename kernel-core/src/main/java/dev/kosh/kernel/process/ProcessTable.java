@@ -118,7 +118,7 @@ public final class ProcessTable implements AutoCloseable {
      * {@link #close} undoes it.
      */
     public void installSandbox() {
-        sandbox = SandboxHooks.install(new ProcessSandbox(DenyPolicy.standard()));
+        sandbox = SandboxHooks.install(new ProcessSandbox(DenyPolicy.standard(), journal));
         for (KoshProcess p : processes.values()) p.useSandbox(sandbox);
     }
 

@@ -29,7 +29,7 @@ class EscapeCorpusTest {
     private static final String E = Runs.CORPUS + "Escapes$";
     private static final String SYNTH = Runs.CORPUS + "Synth";
 
-    enum Expect { REFUSED_AT_LOAD, REFUSED_AT_RUN, KILLED }
+    enum Expect { REFUSED_AT_LOAD, REFUSED_AT_RUN, REWRITTEN, KILLED }
 
     record Vector(String name, String className, Expect expect, String detail) {}
 
@@ -94,6 +94,17 @@ class EscapeCorpusTest {
             run("loadClass of the sandbox", "LoadSandboxClass", "ClassLoader.loadClass(\"dev.kosh.sandbox.Checkpoint\") refused"),
             run("Method.invoke via Method.invoke", "InvokeViaInvoke", "may not be reached reflectively"),
             run("app calling a refused library", "ThreadLibraryUser", "deny java.lang.Thread <init>"),
+            load("ServiceLoader.loadInstalled", "LoadInstalled", "deny java.util.ServiceLoader loadInstalled"),
+            load("ServiceLoader.load(ModuleLayer, ...)", "LoadFromLayer", "deny java.util.ServiceLoader load(Ljava/lang/ModuleLayer;*"),
+            load("method ref getContextClassLoader", "ContextLoaderMethodRef", ClassVerifier.REDIRECTED_HANDLE),
+            load("method ref printStackTrace", "PrintStackTraceMethodRef", ClassVerifier.REDIRECTED_HANDLE),
+            run("ServiceLoader.load, another loader", "ServiceLoaderForeignLoader", "only the process's own class loader"),
+            run("ServiceLoader.load, null loader", "ServiceLoaderNullLoader", "only the process's own class loader"),
+            run("getContextClassLoader reflectively", "ReflectiveContextLoader", "a method the sandbox replaces may not be reached reflectively"),
+            rewritten("ServiceLoader.load via context loader", "ServiceLoaderViaContext"),
+            rewritten("Thread.getContextClassLoader", "ContextClassLoader"),
+            rewritten("Throwable.printStackTrace()", "PrintStackTrace"),
+            rewritten("Thread.dumpStack()", "DumpStack"),
             kill("while (true) {}", "Spin"),
             kill("catch (Throwable) around a kill", "CatchThrowableSpin"),
             kill("spin in finally", "FinallySpin"),
@@ -108,6 +119,10 @@ class EscapeCorpusTest {
 
     private static Vector run(String name, String cls, String message) {
         return new Vector(name, E + cls, Expect.REFUSED_AT_RUN, message);
+    }
+
+    private static Vector rewritten(String name, String cls) {
+        return new Vector(name, E + cls, Expect.REWRITTEN, "runs with the process's own authority");
     }
 
     private static Vector kill(String name, String cls) {
@@ -127,6 +142,7 @@ class EscapeCorpusTest {
                 outcome = switch (v.expect()) {
                     case REFUSED_AT_LOAD -> refusedAtLoad(weaver, v, synth);
                     case REFUSED_AT_RUN -> refusedAtRun(v, synth);
+                    case REWRITTEN -> rewritten(v, synth);
                     case KILLED -> killed(v, synth);
                 };
             } catch (AssertionError | Exception e) {
@@ -161,6 +177,60 @@ class EscapeCorpusTest {
         } catch (SecurityException | LinkageError e) {
             if (!String.valueOf(e.getMessage()).contains(v.detail())) throw new AssertionError("unexpected message: " + e);
             return "contained at run time: " + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage());
+        }
+    }
+
+    /**
+     * Runs a vector whose JDK call the weaver replaced, in a thread whose context class loader sees a
+     * provider of {@code Escapes.Spi} that the process's own loader does not, with the kernel's
+     * standard error captured; checks the vector got only what its own bundle may have.
+     */
+    private static String rewritten(Vector v, Map<String, byte[]> synth) throws Exception {
+        WovenLoader loader = new WovenLoader(List.of(Runs.CORPUS), true, synth);
+        Callable<Object> task = Runs.instance(loader, v.className());
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("kosh-tccl");
+        java.nio.file.Path services = dir.resolve("META-INF/services/" + E + "Spi");
+        java.nio.file.Files.createDirectories(services.getParent());
+        java.nio.file.Files.writeString(services, E + "TcclProvider\n");
+        Thread current = Thread.currentThread();
+        ClassLoader saved = current.getContextClassLoader();
+        java.io.PrintStream savedErr = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int traces = SandboxFixture.hooks().stackTraces.size();
+        try (java.net.URLClassLoader foreign = new java.net.URLClassLoader(new java.net.URL[] {dir.toUri().toURL()}, EscapeCorpusTest.class.getClassLoader())) {
+            // the vector is real: unwoven, the same lookup finds the foreign provider
+            if (v.className().endsWith("ServiceLoaderViaContext")) {
+                current.setContextClassLoader(foreign);
+                Object unwoven = java.util.ServiceLoader.load(Class.forName(E + "Spi"), foreign).stream().map(p -> p.type().getName()).toList();
+                if (!unwoven.toString().contains("TcclProvider")) throw new AssertionError("the foreign provider is not visible: " + unwoven);
+            }
+            current.setContextClassLoader(foreign);
+            System.setErr(new java.io.PrintStream(err, true));
+            Object result = task.call();
+            System.setErr(savedErr);
+            if (err.size() > 0) throw new AssertionError("wrote to the kernel's standard error: " + err);
+            return switch (v.className().substring(E.length())) {
+                case "ServiceLoaderViaContext" -> {
+                    if (!result.equals(List.of())) throw new AssertionError("found providers through the context loader: " + result);
+                    yield "rewritten: load(service, own loader) found no provider (unwoven, the context loader finds TcclProvider)";
+                }
+                case "ContextClassLoader" -> {
+                    if (result != loader) throw new AssertionError("context loader " + result + ", not the process's own " + loader);
+                    yield "rewritten: returns the process's own loader, not the thread's (" + foreign.getClass().getSimpleName() + ")";
+                }
+                case "PrintStackTrace", "DumpStack" -> {
+                    List<String> got = SandboxFixture.hooks().stackTraces;
+                    if (got.size() != traces + 1) throw new AssertionError("the kernel got " + (got.size() - traces) + " traces");
+                    String trace = got.getLast();
+                    String expected = v.className().endsWith("DumpStack") ? "java.lang.Exception: Stack trace" : "trace of the escape corpus";
+                    if (!trace.contains(expected) || !trace.contains("\tat ")) throw new AssertionError("unexpected trace: " + trace);
+                    yield "rewritten: trace (" + trace.lines().count() + " lines) to the kernel's hook, nothing on stderr";
+                }
+                default -> throw new AssertionError("no check for " + v.className());
+            };
+        } finally {
+            System.setErr(savedErr);
+            current.setContextClassLoader(saved);
         }
     }
 

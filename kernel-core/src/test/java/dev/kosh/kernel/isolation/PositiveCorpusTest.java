@@ -24,7 +24,7 @@ class PositiveCorpusTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"Collections", "Streams", "Records", "Formatting", "SwitchPatterns", "Lambdas", "TryFinally",
-            "NestedLoops", "Generics", "Recursion", "OwnReflection"})
+            "NestedLoops", "Generics", "Recursion", "OwnReflection", "OwnServices", "StackTraces"})
     @SuppressWarnings("unchecked")
     void ordinaryCodeBehavesTheSameWoven(String name) throws Exception {
         WovenLoader loader = new WovenLoader(List.of(Runs.CORPUS), true, java.util.Map.of());

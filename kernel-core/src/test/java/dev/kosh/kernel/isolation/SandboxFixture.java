@@ -57,6 +57,13 @@ public final class SandboxFixture {
         private final Object stopMonitor = new Object();
         public final AtomicInteger preemptions = new AtomicInteger();
         public final AtomicInteger checkpointCalls = new AtomicInteger();
+        /** What woven printStackTrace() calls handed to the kernel, in order. */
+        public final java.util.List<String> stackTraces = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void stackTrace(Thread current, String trace) {
+            stackTraces.add(trace);
+        }
 
         TestHooks() {
             super(POLICY);

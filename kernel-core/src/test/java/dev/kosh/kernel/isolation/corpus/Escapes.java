@@ -26,6 +26,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.Timer;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -249,6 +250,52 @@ public final class Escapes {
         }
     }
 
+    // ---- JDK code that acts for the caller -------------------------------------------------------
+    /** A service interface; its provider below is registered only through a foreign context loader. */
+    public interface Spi { String name(); }
+    public static final class TcclProvider implements Spi {
+        public String name() { return "provider the process's own bundle cannot see"; }
+    }
+    public static final class LoadInstalled implements Callable<Object> {
+        public Object call() { return ServiceLoader.loadInstalled(Spi.class).findFirst(); }
+    }
+    public static final class LoadFromLayer implements Callable<Object> {
+        public Object call() { return ServiceLoader.load(ModuleLayer.boot(), Spi.class).findFirst(); }
+    }
+    /** Loads with the context loader: rewritten to the calling class's own loader, so the provider is not found. */
+    public static final class ServiceLoaderViaContext implements Callable<Object> {
+        public Object call() { return ServiceLoader.load(Spi.class).stream().map(p -> p.type().getName()).toList(); }
+    }
+    public static final class ServiceLoaderForeignLoader implements Callable<Object> {
+        public Object call() { return ServiceLoader.load(Spi.class, getClass().getClassLoader().getParent()).findFirst(); }
+    }
+    public static final class ServiceLoaderNullLoader implements Callable<Object> {
+        public Object call() { return ServiceLoader.load(Spi.class, null).findFirst(); }
+    }
+    /** Returns the context class loader: rewritten to the calling class's own loader. */
+    public static final class ContextClassLoader implements Callable<Object> {
+        public Object call() { return Thread.currentThread().getContextClassLoader(); }
+    }
+    public static final class ContextLoaderMethodRef implements Callable<Object> {
+        public Object call() { java.util.function.Supplier<ClassLoader> s = Thread.currentThread()::getContextClassLoader; return s.get(); }
+    }
+    public static final class ReflectiveContextLoader implements Callable<Object> {
+        public Object call() throws Exception {
+            return Thread.class.getMethod("getContext" + "ClassLoader").invoke(Thread.currentThread());
+        }
+    }
+    /** printStackTrace() would write to the kernel's standard error: rewritten to the kernel's hook. */
+    public static final class PrintStackTrace implements Callable<Object> {
+        public Object call() { new IllegalStateException("trace of the escape corpus").printStackTrace(); return null; }
+    }
+    /** Thread.dumpStack() writes to System.err too. */
+    public static final class DumpStack implements Callable<Object> {
+        public Object call() { Thread.dumpStack(); return null; }
+    }
+    public static final class PrintStackTraceMethodRef implements Callable<Object> {
+        public Object call() { Runnable r = new IllegalStateException("x")::printStackTrace; r.run(); return null; }
+    }
+
     // ---- contained at run time: killed --------------------------------------------------------
     public static final class Spin implements Callable<Object> {
         public Object call() { while (true) { } }
@@ -300,6 +347,28 @@ public final class Escapes {
     public static final class DeepRecursion implements Callable<Object> {
         static long down(int depth) { return depth == 0 ? 0 : 1 + down(depth - 1); }
         public Object call() { long s = 0; while (true) { s += down(3000); } }
+    }
+    /** A counted inner loop in an endless outer one (C2 unrolls the inner loop). */
+    public static final class NestedLoops implements Callable<Object> {
+        public static volatile long sink;
+        public Object call() {
+            int[] a = new int[4096];
+            while (true) {
+                for (int i = 0; i < a.length; i++) a[i] += i;
+                sink = a[17];
+            }
+        }
+    }
+    /** Long counted loops (no call, int index): compiled, only the JIT's strip-mined safepoint poll is left in them. */
+    public static final class CountedLoop implements Callable<Object> {
+        public static volatile long sink;
+        public Object call() {
+            while (true) {
+                long acc = 0;
+                for (int i = 0; i < Integer.MAX_VALUE; i++) acc += (long) i * i;
+                sink = acc;
+            }
+        }
     }
     /** Counts forever; the stop/continue test watches the counter. */
     public static final class Counter implements Callable<Object> {

@@ -210,4 +210,36 @@ public final class Ordinary {
             }
         }
     }
+
+    /** A service interface with a provider registered by this "bundle" (META-INF/services in the test resources). */
+    public interface Greeter { String greet(int n); }
+    public static final class PoliteGreeter implements Greeter {
+        public String greet(int n) { return "hello " + n; }
+    }
+
+    /** ServiceLoader finds the bundle's own providers, woven (own loader) as unwoven (context loader). */
+    public static final class OwnServices implements IntFunction<Object> {
+        public Object apply(int n) {
+            List<String> out = new ArrayList<>();
+            for (Greeter g : java.util.ServiceLoader.load(Greeter.class)) out.add(g.getClass().getName() + ": " + g.greet(n));
+            out.add(String.valueOf(java.util.ServiceLoader.load(Greeter.class, Greeter.class.getClassLoader()).stream().count()));
+            out.add(String.valueOf(Thread.currentThread().getContextClassLoader() != null));
+            return out;
+        }
+    }
+
+    /** An exception's trace as text, and printStackTrace() of a caught exception (to the kernel's hook when woven). */
+    public static final class StackTraces implements IntFunction<Object> {
+        public Object apply(int n) {
+            try {
+                if (n >= 0) throw new IllegalArgumentException("n = " + n);
+                return "none";
+            } catch (IllegalArgumentException e) {
+                if (n % 100 == 0) e.printStackTrace();
+                java.io.StringWriter w = new java.io.StringWriter();
+                e.printStackTrace(new java.io.PrintWriter(w));
+                return w.toString().lines().findFirst().orElse("");
+            }
+        }
+    }
 }
