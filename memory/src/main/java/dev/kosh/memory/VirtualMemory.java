@@ -63,6 +63,15 @@ public final class VirtualMemory implements AutoCloseable {
         return core.reclaim(pages);
     }
 
+    /**
+     * Installs the out-of-memory policy's hand on processes (null: none, a fault that finds no
+     * memory just fails). Consulted only when no frame is free, nothing can be swapped out and
+     * the fault's own space could not make room.
+     */
+    public void setOutOfMemoryHandler(OutOfMemoryHandler handler) {
+        core.setOutOfMemoryHandler(handler);
+    }
+
     /** Fault, swap and compaction counters. */
     public VmStats stats() {
         return core.stats();

@@ -14,7 +14,8 @@ package dev.kosh.memory;
  * @param migratedFrames      frames compaction moved
  * @param swapSlots           slots of the swap device (0 without swap)
  * @param swapSlotsUsed       slots holding a page
+ * @param outOfMemoryKills    spaces the out-of-memory policy took back (their processes killed)
  */
 public record VmStats(long minorFaults, long majorFaults, long copyOnWriteFaults, long signals,
                       long swapOuts, long swapIns, long swapCacheHits, long compactions, long migratedFrames,
-                      long swapSlots, long swapSlotsUsed) {}
+                      long swapSlots, long swapSlotsUsed, long outOfMemoryKills) {}

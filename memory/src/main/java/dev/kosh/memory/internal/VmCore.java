@@ -3,6 +3,8 @@ package dev.kosh.memory.internal;
 import dev.kosh.memory.AddressLayout;
 import dev.kosh.memory.AllocResult;
 import dev.kosh.memory.CreateSpaceResult;
+import dev.kosh.memory.OutOfMemoryHandler;
+import dev.kosh.memory.OutOfMemoryVictim;
 import dev.kosh.memory.SpaceResult;
 import dev.kosh.memory.VmConfig;
 import dev.kosh.memory.VmStats;
@@ -58,10 +60,12 @@ public final class VmCore implements AutoCloseable {
                 return false;
             }
             Long frame = space.resident.get(page.virtualAddress());
-            return frame != null && refs[frameIndex(frame)] == 1;
+            return frame != null && refs[frameIndex(frame)] == 1 && space.maySwapOut(page.virtualAddress());
         }
     };
     private long nextId = 1;
+    private OutOfMemoryHandler oomHandler;
+    private boolean inOomHandler;
 
     long minorFaults;
     long majorFaults;
@@ -72,6 +76,7 @@ public final class VmCore implements AutoCloseable {
     long swapCacheHits;
     long compactions;
     long migratedFrames;
+    long oomKills;
 
     public VmCore(MemorySegment memory, BuddyAllocator frames, VmConfig config) throws IOException {
         this.memory = memory;
@@ -144,6 +149,65 @@ public final class VmCore implements AutoCloseable {
             frame = frames.allocateFrames(0);
         }
         return frame;
+    }
+
+    /**
+     * An order-0 frame for a fault of {@code requester}: as {@link #allocateFrame()}, and when
+     * the whole system is out of frames and swap, the out-of-memory policy: the largest space
+     * (resident + swapped pages) is offered to the handler; if its owner is being killed and it
+     * is not the requester, its space is closed here (everything it held goes back) and the
+     * allocation retried. -1 if still none. Caller holds the lock.
+     */
+    long allocateFrameForFault(DemandPagedSpace requester) {
+        long frame = allocateFrame();
+        while (frame < 0 && oomHandler != null && !inOomHandler) {
+            DemandPagedSpace victim = largestSpace();
+            if (victim == null) {
+                return -1;
+            }
+            OutOfMemoryVictim v = new OutOfMemoryVictim(victim.id(), victim.resident.size(), victim.swapped.size(),
+                    requester.id(), spaces.size());
+            boolean killed;
+            inOomHandler = true;
+            try {
+                killed = oomHandler.outOfMemory(v);
+            } finally {
+                inOomHandler = false;
+            }
+            if (!killed) {
+                return -1;
+            }
+            oomKills++;
+            if (victim == requester) {
+                // Its owner dies; the space is closed when the process is reaped, not under its own fault.
+                return -1;
+            }
+            victim.close();
+            frame = allocateFrame();
+        }
+        return frame;
+    }
+
+    /** The live space with the most resident + swapped pages (lowest id on a tie), or null. */
+    private DemandPagedSpace largestSpace() {
+        DemandPagedSpace best = null;
+        for (DemandPagedSpace s : spaces.values()) {
+            long size = s.resident.size() + s.swapped.size();
+            if (best == null || size > best.resident.size() + best.swapped.size()
+                    || (size == best.resident.size() + best.swapped.size() && s.id() < best.id())) {
+                best = s;
+            }
+        }
+        return best;
+    }
+
+    public void setOutOfMemoryHandler(OutOfMemoryHandler handler) {
+        lock.lock();
+        try {
+            this.oomHandler = handler;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -272,8 +336,10 @@ public final class VmCore implements AutoCloseable {
             int moves = 0;
             for (int f = base; f < base + n && moves < bestMoves; f++) {
                 long pa = (long) f << 12;
-                if (refs[f] > 0) {
+                if (refs[f] > 0 && !viewed(pa)) {
                     moves++;
+                } else if (refs[f] > 0) {
+                    moves = Integer.MAX_VALUE;
                 } else if (!frames.isFreeFrame(pa)) {
                     moves = Integer.MAX_VALUE;
                 }
@@ -314,6 +380,20 @@ public final class VmCore implements AutoCloseable {
         return ok && held.size() == n;
     }
 
+    /** Whether a process has an open view of the frame (it must not move). */
+    private boolean viewed(long frame) {
+        List<Mapper> mappers = reverse.get(frame);
+        if (mappers == null) {
+            return false;
+        }
+        for (Mapper m : mappers) {
+            if (m.space().hasViews(m.virtualAddress())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Moves a data frame's content and every mapping of it to {@code to}. */
     private void migrate(long from, long to) {
         MemorySegment.copy(memory, from, memory, to, 4096);
@@ -341,7 +421,7 @@ public final class VmCore implements AutoCloseable {
         lock.lock();
         try {
             return new VmStats(minorFaults, majorFaults, cowFaults, signals, swapOuts, swapIns, swapCacheHits,
-                    compactions, migratedFrames, swap == null ? 0 : swap.slots(), swap == null ? 0 : swap.usedSlots());
+                    compactions, migratedFrames, swap == null ? 0 : swap.slots(), swap == null ? 0 : swap.usedSlots(), oomKills);
         } finally {
             lock.unlock();
         }
