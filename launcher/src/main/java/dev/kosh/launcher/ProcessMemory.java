@@ -23,6 +23,7 @@ import dev.kosh.memory.OutOfMemoryVictim;
 import dev.kosh.memory.PhysicalMemory;
 import dev.kosh.memory.ReserveResult;
 import dev.kosh.memory.SpaceResult;
+import dev.kosh.memory.SwapBackend;
 import dev.kosh.memory.VirtualAddressSpace;
 import dev.kosh.memory.VirtualMemory;
 import dev.kosh.memory.VmConfig;
@@ -95,12 +96,14 @@ final class ProcessMemory implements MemoryService, AutoCloseable {
 
     /**
      * The VM over {@code memory}, with a swap file {@code swapDir/vm.swap} of {@value #SWAP_SLOTS}
-     * slots (deleted when closed). Binds the VM meters when the registry is attached.
+     * slots (deleted when closed), read and written with io_uring when the host has it, else
+     * FileChannel. Binds the VM meters when the registry is attached.
      */
     static ProcessMemory create(PhysicalMemory memory, Path swapDir, Journal journal, KernelMetrics metrics) throws IOException {
         Files.createDirectories(swapDir);
         Path swapFile = swapDir.resolve("vm.swap");
-        VirtualMemory vm = VirtualMemory.create(memory, VmConfig.defaults().withSwap(swapFile, SWAP_SLOTS, null));
+        VirtualMemory vm = VirtualMemory.create(memory,
+                VmConfig.defaults().withSwap(swapFile, SWAP_SLOTS, null).withSwapBackend(SwapBackend.AUTO));
         ProcessMemory pm = new ProcessMemory(vm, swapFile, journal, metrics);
         vm.setOutOfMemoryHandler(pm::outOfMemory);
         metrics.whenAttached(r -> pm.vmMetrics = MemoryMetrics.bind(vm, r));
@@ -110,7 +113,7 @@ final class ProcessMemory implements MemoryService, AutoCloseable {
     /** What the boot line says. */
     String describe() {
         return "virtual memory: quotas from system.conf (default " + MemoryQuota.DEFAULT.describe() + "), "
-                + ((long) SWAP_SLOTS * PhysicalMemory.FRAME_SIZE >> 20) + " MiB swap";
+                + ((long) SWAP_SLOTS * PhysicalMemory.FRAME_SIZE >> 20) + " MiB swap, " + vm.swapDevice().replace(" on " + swapFile, "");
     }
 
     /** {@link #attach(ProcessTable, Function)} with the built-in quota for every process. */

@@ -72,6 +72,11 @@ public final class VirtualMemory implements AutoCloseable {
         core.setOutOfMemoryHandler(handler);
     }
 
+    /** How swap is done: {@code io_uring on PATH}, {@code FileChannel on PATH (why)}, or {@code no swap}. */
+    public String swapDevice() {
+        return core.swapDevice();
+    }
+
     /** Fault, swap and compaction counters. */
     public VmStats stats() {
         return core.stats();

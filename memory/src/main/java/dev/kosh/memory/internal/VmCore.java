@@ -84,7 +84,7 @@ public final class VmCore implements AutoCloseable {
         this.random = config.random();
         this.aslr = config.aslr();
         this.refs = new int[frames.frameCount()];
-        this.swap = config.swapFile() == null ? null : SwapManager.open(config.swapFile(), config.swapSlots());
+        this.swap = config.swapFile() == null ? null : SwapManager.open(config.swapFile(), config.swapSlots(), config.swapBackend());
         this.algorithm = config.swapAlgorithm() == null ? new ClockSwapAlgorithm() : config.swapAlgorithm();
     }
 
@@ -128,6 +128,11 @@ public final class VmCore implements AutoCloseable {
         return AddressLayout.of(random.nextLong(1L << AddressLayout.HEAP_ENTROPY_BITS),
                 random.nextLong(1L << AddressLayout.MMAP_ENTROPY_BITS),
                 random.nextLong(1L << AddressLayout.STACK_ENTROPY_BITS));
+    }
+
+    /** The swap device's mechanism and file, or "no swap". */
+    public String swapDevice() {
+        return swap == null ? "no swap" : swap.describe();
     }
 
     /** Live spaces. */

@@ -5,6 +5,7 @@ import dev.kosh.memory.PhysicalMemory;
 import dev.kosh.memory.Protection;
 import dev.kosh.memory.RangeResult;
 import dev.kosh.memory.SpaceResult;
+import dev.kosh.memory.SwapBackend;
 import dev.kosh.memory.VirtualAddressSpace;
 import dev.kosh.memory.VirtualMemory;
 import dev.kosh.memory.VmConfig;
@@ -21,6 +22,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -29,7 +31,7 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * Swap throughput, per 4 KiB page: dirty a resident page, send it to swap
  * ({@code VirtualMemory.reclaim}: CLOCK picks it, the page is written to its slot and unmapped,
- * its frame freed) and fault it back in (a major fault: a frame, a read of the slot, a mapping).
+ * its frame freed) and fault it back in, on each {@link SwapBackend} (a major fault: a frame, a read of the slot, a mapping).
  * The baseline, in the same run and on the same swap file (the same inode, past the VM's slots), is the raw I/O
  * alone: one {@link FileChannel} write and one read of a 4 KiB page from a direct buffer.
  * Neither side syncs: both measure the host's page cache, which is where swap I/O lands first.
@@ -42,6 +44,10 @@ public class SwapBenchmark {
     private static final int PAGES = 256;
     private static final int SLOTS = 1024;
     private static final long PAGE = 4096;
+
+    /** How the VM's swap file is read and written. */
+    @Param({"FILE_CHANNEL", "IO_URING"})
+    public SwapBackend backend;
 
     private Path dir;
     private Path swapFile;
@@ -61,7 +67,7 @@ public class SwapBenchmark {
         // both channels then share the one inode.
         raw = FileChannel.open(swapFile, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         memory = PhysicalMemory.create(16L << 20, PhysicalMemory.DEFAULT_MAX_ORDER, List.of());
-        vm = VirtualMemory.create(memory, VmConfig.defaults().withSwap(swapFile, SLOTS, null));
+        vm = VirtualMemory.create(memory, VmConfig.defaults().withSwap(swapFile, SLOTS, null).withSwapBackend(backend));
         space = ((SpaceResult.Created) vm.newSpace()).space();
         base = ((RangeResult.Done) space.map(0, PAGES, Protection.USER_READ_WRITE)).start();
         for (int i = 0; i < PAGES; i++) {
