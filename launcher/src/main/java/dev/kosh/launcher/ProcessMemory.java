@@ -71,6 +71,10 @@ final class ProcessMemory implements MemoryService, AutoCloseable {
     private final Map<Integer, Entry> spaces = new ConcurrentHashMap<>();
     private volatile MemoryMetrics vmMetrics;
     private volatile ProcessTable table;
+    /** kswapd: swaps cold pages out when free frames fall below the low watermark, up to the high one. */
+    private Thread pressureMonitor;
+    private long lowWatermark;
+    private long highWatermark;
     private volatile Function<KoshProcess, MemoryQuota> quotas = p -> MemoryQuota.DEFAULT;
 
     /** A process's space and its gauges; {@code closed} and {@code meters} are guarded by the entry. */
@@ -106,8 +110,31 @@ final class ProcessMemory implements MemoryService, AutoCloseable {
                 VmConfig.defaults().withSwap(swapFile, SWAP_SLOTS, null).withSwapBackend(SwapBackend.AUTO));
         ProcessMemory pm = new ProcessMemory(vm, swapFile, journal, metrics);
         vm.setOutOfMemoryHandler(pm::outOfMemory);
+        pm.startPressureMonitor(memory.stats().freeFrames());
         metrics.whenAttached(r -> pm.vmMetrics = MemoryMetrics.bind(vm, r));
         return pm;
+    }
+
+    /**
+     * Watermarks at 1% and 2% of the free frames (at least 16 and 32), as Linux's min/high, and a
+     * daemon thread that waits for the low one to be crossed and reclaims up to the high one, so
+     * faults seldom have to swap out synchronously. It ends when the VM closes.
+     */
+    private void startPressureMonitor(long freeFrames) {
+        lowWatermark = Math.max(16, freeFrames / 100);
+        highWatermark = Math.max(32, freeFrames / 50);
+        vm.setWatermarks(lowWatermark, highWatermark);
+        pressureMonitor = Thread.ofPlatform().daemon().name("kosh-kswapd").start(() -> {
+            try {
+                while (true) {
+                    if (vm.awaitPressure(java.time.Duration.ofSeconds(5))) vm.reclaimToHighWatermark();
+                }
+            } catch (InterruptedException | IllegalStateException halt) {
+                // close() stops the monitor; the VM closing ends it too
+            } catch (RuntimeException e) {
+                journal.error("memory", "the pressure monitor stopped: " + e);
+            }
+        });
     }
 
     /** What the boot line says. */
@@ -275,6 +302,8 @@ final class ProcessMemory implements MemoryService, AutoCloseable {
                 s.swapSlotsUsed(), s.swapSlots(), swapFile, s.swapOuts(), s.swapIns(), s.swapCacheHits()));
         out.append(String.format("%-14s %d, %d frames migrated%n", "Compactions:", s.compactions(), s.migratedFrames()));
         out.append(String.format("%-14s %d processes killed%n", "OutOfMemory:", s.outOfMemoryKills()));
+        out.append(String.format("%-14s %d pages swapped out ahead of need (watermarks %d / %d free frames)%n", "Kswapd:",
+                s.backgroundReclaims(), lowWatermark, highWatermark));
         return out.toString();
     }
 
@@ -287,6 +316,15 @@ final class ProcessMemory implements MemoryService, AutoCloseable {
         }
         MemoryMetrics m = vmMetrics;
         if (m != null) m.close();
+        Thread monitor = pressureMonitor;
+        if (monitor != null) {
+            monitor.interrupt();
+            try {
+                monitor.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         vm.close();
     }
 }

@@ -37,6 +37,11 @@ public final class VmCore implements AutoCloseable {
     record Mapper(DemandPagedSpace space, long virtualAddress) {}
 
     final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when an allocation leaves fewer than {@link #lowWatermark} frames free. */
+    private final java.util.concurrent.locks.Condition pressure = lock.newCondition();
+    private long lowWatermark;
+    private long highWatermark;
+    private boolean closedCore;
     final MemorySegment memory;
     final BuddyAllocator frames;
     final SwapManager swap;
@@ -77,6 +82,7 @@ public final class VmCore implements AutoCloseable {
     long compactions;
     long migratedFrames;
     long oomKills;
+    long backgroundReclaims;
 
     public VmCore(MemorySegment memory, BuddyAllocator frames, VmConfig config) throws IOException {
         this.memory = memory;
@@ -153,7 +159,63 @@ public final class VmCore implements AutoCloseable {
         while (frame < 0 && reclaimOne()) {
             frame = frames.allocateFrames(0);
         }
+        if (lowWatermark > 0 && frames.freeFrameCount() < lowWatermark) {
+            pressure.signalAll();
+        }
         return frame;
+    }
+
+    /** Sets the pressure monitor's watermarks (0, 0: none). */
+    public void setWatermarks(long low, long high) {
+        if (low < 0 || high < low) {
+            throw new IllegalArgumentException("watermarks low " + low + ", high " + high);
+        }
+        lock.lock();
+        try {
+            lowWatermark = low;
+            highWatermark = high;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until fewer than the low watermark of frames are free (true) or {@code timeoutNanos}
+     * passed (false). Interruptible; throws IllegalStateException once the VM closed (a waiting
+     * monitor is woken to end).
+     */
+    public boolean awaitPressure(long timeoutNanos) throws InterruptedException {
+        lock.lockInterruptibly(); // an interrupted monitor stops here even under constant pressure
+        try {
+            long left = timeoutNanos;
+            while (!closedCore && (lowWatermark == 0 || frames.freeFrameCount() >= lowWatermark)) {
+                if (left <= 0) {
+                    return false;
+                }
+                left = pressure.awaitNanos(left);
+            }
+            if (closedCore) {
+                throw new IllegalStateException("the virtual memory closed");
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Swaps pages out until the high watermark of frames is free or nothing more can go; returns how many went. */
+    public long reclaimToHighWatermark() {
+        lock.lock();
+        try {
+            long done = 0;
+            while (frames.freeFrameCount() < highWatermark && reclaimOne()) {
+                done++;
+            }
+            backgroundReclaims += done;
+            return done;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -426,7 +488,7 @@ public final class VmCore implements AutoCloseable {
         lock.lock();
         try {
             return new VmStats(minorFaults, majorFaults, cowFaults, signals, swapOuts, swapIns, swapCacheHits,
-                    compactions, migratedFrames, swap == null ? 0 : swap.slots(), swap == null ? 0 : swap.usedSlots(), oomKills);
+                    compactions, migratedFrames, swap == null ? 0 : swap.slots(), swap == null ? 0 : swap.usedSlots(), oomKills, backgroundReclaims);
         } finally {
             lock.unlock();
         }
@@ -437,6 +499,8 @@ public final class VmCore implements AutoCloseable {
     public void close() throws IOException {
         lock.lock();
         try {
+            closedCore = true;
+            pressure.signalAll();
             if (swap != null) {
                 swap.close();
             }
