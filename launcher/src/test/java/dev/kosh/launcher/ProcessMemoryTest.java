@@ -59,8 +59,9 @@ class ProcessMemoryTest {
             assertTrue(out.startsWith(pid + ": dev.kosh.hello (space "), out);
             assertTrue(out.contains("Address") && out.contains("Mapping"), out);
             assertTrue(out.matches("(?s).*\\n[0-9a-f]{18} +8192 +0 +0 +0 rw-u stack \\(\\+4 kB guard\\)\\n.*"), out);
-            assertFalse(out.contains("heap"), out);
+            assertFalse(out.contains("rw-u heap"), out);
             assertTrue(out.contains("total            0 kB resident, 0 kB swapped, 1 page-table frames"), out);
+            assertTrue(out.matches("(?s).*\\nquota 65536 kB \\(resident \\+ tables\\), swap quota 16384 kB; heap break 0x[0-9a-f]+\\s*"), out);
             VirtualAddressSpace space = k.kernel.processMemory().space(pid).orElseThrow();
             space.brk(space.layout().heapBase() + 65536);
             assertTrue(k.shell("pmap " + pid, true).matches("(?s).*\\n[0-9a-f]{18} +64 +0 +0 +0 rw-u heap\\n.*"));
