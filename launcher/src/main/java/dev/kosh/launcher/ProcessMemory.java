@@ -57,6 +57,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 final class ProcessMemory implements MemoryService, AutoCloseable {
     /** The stack reserved in every new space: 8 MiB, as Linux's default limit. */
     static final long STACK_BYTES = 8L << 20;
+    /**
+     * FileChannel, not io_uring: one page at a time, synchronously, FileChannel measured 2–3× faster
+     * on this host (SwapBenchmark, docs/memory.md); io_uring pays off only with batched I/O.
+     */
+    static final SwapBackend SWAP_BACKEND = SwapBackend.FILE_CHANNEL;
     /** Swap slots (4 KiB each) of the swap file: 16 MiB. */
     static final int SWAP_SLOTS = 4096;
     /** Per-process gauge, tags {@code pid}, {@code name}: pages backed by a frame. */
@@ -100,14 +105,13 @@ final class ProcessMemory implements MemoryService, AutoCloseable {
 
     /**
      * The VM over {@code memory}, with a swap file {@code swapDir/vm.swap} of {@value #SWAP_SLOTS}
-     * slots (deleted when closed), read and written with io_uring when the host has it, else
-     * FileChannel. Binds the VM meters when the registry is attached.
+     * slots (deleted when closed), read and written with {@link #SWAP_BACKEND}. Binds the VM meters when the registry is attached.
      */
     static ProcessMemory create(PhysicalMemory memory, Path swapDir, Journal journal, KernelMetrics metrics) throws IOException {
         Files.createDirectories(swapDir);
         Path swapFile = swapDir.resolve("vm.swap");
         VirtualMemory vm = VirtualMemory.create(memory,
-                VmConfig.defaults().withSwap(swapFile, SWAP_SLOTS, null).withSwapBackend(SwapBackend.AUTO));
+                VmConfig.defaults().withSwap(swapFile, SWAP_SLOTS, null).withSwapBackend(SWAP_BACKEND));
         ProcessMemory pm = new ProcessMemory(vm, swapFile, journal, metrics);
         vm.setOutOfMemoryHandler(pm::outOfMemory);
         pm.startPressureMonitor(memory.stats().freeFrames());
