@@ -199,7 +199,8 @@ final class ProcessMemoryCalls implements Memory {
             return switch (s.get().view(address, length, writable ? AccessKind.WRITE : AccessKind.READ)) {
                 case ViewResult.Viewed v -> SysResult.ok(new Window(v.view(), writable));
                 case ViewResult.Faulted f -> fault(f.signal(), 0);
-                case ViewResult.Refused r -> err(Errno.INVALID_ARGUMENT, r.message());
+                case ViewResult.Refused r -> err(r.reason() == RangeResult.Refusal.NO_SPACE ? Errno.QUOTA_EXCEEDED : Errno.INVALID_ARGUMENT,
+                        r.message());
             };
         } catch (IllegalStateException gone) {
             return closed();

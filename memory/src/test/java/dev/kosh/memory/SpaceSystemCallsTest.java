@@ -293,6 +293,40 @@ class SpaceSystemCallsTest {
     }
 
     @Test
+    void aSpaceCannotGrowItsKernelBookkeepingWithoutBound() {
+        try (VirtualAddressSpace s = space()) {
+            int limit = dev.kosh.memory.internal.DemandPagedSpace.MAX_REGIONS;
+            for (int i = 0; i < limit; i++) { // every other page, so that no two regions touch
+                done(s.map(HINT + 2L * i * PAGE, 1, Protection.USER_READ_WRITE));
+            }
+            refused(RangeResult.Refusal.NO_SPACE, s.map(0, 1, Protection.USER_READ_WRITE));
+            refused(RangeResult.Refusal.NO_SPACE, s.brk(s.layout().heapBase() + 1));
+            done(s.protect(HINT, PAGE, Protection.USER_READ)); // a whole region: no split
+            done(s.unmap(HINT, PAGE)); // removing a region is always allowed
+            assertEquals(limit - 1, s.pmap().entries().size());
+            RangeResult.Done big = done(s.map(0, 3, Protection.USER_READ_WRITE)); // back at the limit
+            refused(RangeResult.Refusal.NO_SPACE, s.protect(big.start() + PAGE, PAGE, Protection.USER_READ));
+            refused(RangeResult.Refusal.NO_SPACE, s.unmap(big.start() + PAGE, PAGE));
+            assertEquals(Protection.USER_READ_WRITE, s.regionAt(big.start() + PAGE).orElseThrow().protection(), "refusals change nothing");
+            done(s.unmap(big.start(), 3 * PAGE));
+        }
+    }
+
+    @Test
+    void aSpaceCannotOpenViewsWithoutBound() {
+        try (VirtualAddressSpace s = space()) {
+            done(s.map(HINT, 1, Protection.USER_READ_WRITE));
+            List<MemoryView> views = new java.util.ArrayList<>();
+            for (int i = 0; i < dev.kosh.memory.internal.DemandPagedSpace.MAX_VIEWS; i++) {
+                views.add(assertInstanceOf(ViewResult.Viewed.class, s.view(HINT, 8, AccessKind.READ)).view());
+            }
+            assertEquals(RangeResult.Refusal.NO_SPACE, assertInstanceOf(ViewResult.Refused.class, s.view(HINT, 8, AccessKind.READ)).reason());
+            views.getFirst().close();
+            assertInstanceOf(ViewResult.Viewed.class, s.view(HINT, 8, AccessKind.READ), "a closed view frees its place");
+        }
+    }
+
+    @Test
     void bytesWrittenThroughTheSyscallsSurviveAnUnmapOfTheirNeighbours() {
         try (VirtualAddressSpace s = space()) {
             RangeResult.Done r = done(s.map(0, 16, Protection.USER_READ_WRITE));

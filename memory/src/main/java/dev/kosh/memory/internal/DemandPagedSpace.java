@@ -49,6 +49,10 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
     /** The guard below every stack: one page, as Linux's {@code stack_guard_gap} minimum. */
     public static final long GUARD_BYTES = PAGE;
     private static final Protection STACK = new Protection(true, false, true);
+    /** Regions one space may have (Linux's {@code vm.max_map_count} is 65,530): bounds the kernel's bookkeeping. */
+    public static final int MAX_REGIONS = 65_536;
+    /** Views one space may have open at once. */
+    public static final int MAX_VIEWS = 1_024;
 
     private final VmCore core;
     private final long id;
@@ -262,6 +266,10 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
                 return refused(RangeResult.Refusal.OUT_OF_RANGE, pages + " pages: must be 1 .. " + (USER_TOP >>> 12));
             }
             long length = pages << 12;
+            RangeResult.Refused full = regionLimit(1);
+            if (full != null) {
+                return full;
+            }
             if (hint != 0) {
                 RangeResult.Refused bad = checkRange(hint, length);
                 if (bad != null) {
@@ -293,11 +301,37 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
             if (bad != null) {
                 return bad;
             }
+            RangeResult.Refused full = regionLimit(splits(start, start + length, false));
+            if (full != null) {
+                return full;
+            }
             unmapLocked(start, start + length);
             return new RangeResult.Done(start, length);
         } finally {
             core.lock.unlock();
         }
+    }
+
+    /** NO_SPACE if {@code more} regions would pass {@link #MAX_REGIONS}, else null. */
+    private RangeResult.Refused regionLimit(int more) {
+        if (regions.size() + more > MAX_REGIONS) {
+            return refused(RangeResult.Refusal.NO_SPACE, "the space has " + regions.size() + " regions; at most "
+                    + MAX_REGIONS + " (merge or unmap some)");
+        }
+        return null;
+    }
+
+    /**
+     * How many regions cutting {@code [from, to)} out of (unmap) or into (protect, which keeps the
+     * middle) the existing ones adds at most.
+     */
+    private int splits(long from, long to, boolean keepMiddle) {
+        int more = 0;
+        for (Region r : overlapping(from, to)) {
+            int pieces = (r.start() < from ? 1 : 0) + (r.end() > to ? 1 : 0) + (keepMiddle ? 1 : 0);
+            more += pieces - 1;
+        }
+        return Math.max(more, 0);
     }
 
     /** The regions that overlap {@code [from, to)}, in address order. */
@@ -343,6 +377,10 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
                             + length + " is not mapped");
                 }
                 at = r.end();
+            }
+            RangeResult.Refused full = regionLimit(splits(start, end, true));
+            if (full != null) {
+                return full;
             }
             for (Region r : overlapping(start, end)) {
                 long a = Math.max(r.start(), start);
@@ -409,6 +447,10 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
                 if (h != null && h.kind() == RegionKind.HEAP && h.end() == oldTop && h.protection().equals(Protection.USER_READ_WRITE)) {
                     regions.put(h.start(), new Region(h.start(), newTop - h.start(), RegionKind.HEAP, h.protection(), 0));
                 } else {
+                    RangeResult.Refused full = regionLimit(1);
+                    if (full != null) {
+                        return full;
+                    }
                     regions.put(oldTop, new Region(oldTop, newTop - oldTop, RegionKind.HEAP, Protection.USER_READ_WRITE, 0));
                 }
             } else if (newTop < oldTop) {
@@ -431,6 +473,10 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
             live();
             if (access == AccessKind.EXECUTE) {
                 return new ViewResult.Refused(RangeResult.Refusal.INVALID, "a view is for reading or writing, not executing");
+            }
+            int open = views.values().stream().mapToInt(List::size).sum();
+            if (open >= MAX_VIEWS) {
+                return new ViewResult.Refused(RangeResult.Refusal.NO_SPACE, open + " views are open; at most " + MAX_VIEWS);
             }
             if (length < 1 || length > PAGE - (start & (PAGE - 1))) {
                 return new ViewResult.Refused(RangeResult.Refusal.OUT_OF_RANGE, "a view of " + length + " bytes at "
