@@ -34,22 +34,25 @@ class PressureMonitorTest {
             vm.setWatermarks(8, 20);
             assertFalse(vm.awaitPressure(Duration.ofMillis(20)), "no pressure yet");
             AtomicLong reclaimed = new AtomicLong();
-            Thread monitor = Thread.ofPlatform().name("test-kswapd").start(() -> {
-                try {
-                    while (true) {
-                        if (vm.awaitPressure(Duration.ofSeconds(10))) reclaimed.addAndGet(vm.reclaimToHighWatermark());
-                    }
-                } catch (InterruptedException stop) {
-                    // asked to stop
-                }
-            });
+            Thread monitor = null;
             try (VirtualAddressSpace s = ((SpaceResult.Created) vm.newSpace()).space()) {
                 s.map(HINT, 60, Protection.USER_READ_WRITE);
                 int i = 0;
-                while (memory.stats().freeFrames() >= 8) {
+                while (memory.stats().freeFrames() >= 8 && i < 60) {
                     s.write(HINT + i * PAGE, new byte[] {(byte) i});
                     i++;
                 }
+                assertTrue(memory.stats().freeFrames() < 8, "below the low watermark before the monitor starts");
+                // Started now, it finds the pressure at once.
+                monitor = Thread.ofPlatform().name("test-kswapd").start(() -> {
+                    try {
+                        while (true) {
+                            if (vm.awaitPressure(Duration.ofSeconds(10))) reclaimed.addAndGet(vm.reclaimToHighWatermark());
+                        }
+                    } catch (InterruptedException | IllegalStateException stop) {
+                        // asked to stop
+                    }
+                });
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 while (memory.stats().freeFrames() < 20 && System.nanoTime() < deadline) {
                     Thread.sleep(5);
@@ -63,8 +66,10 @@ class PressureMonitorTest {
                     assertArrayEquals(new byte[] {(byte) j}, b, "page " + j + " intact after background swap-out");
                 }
             } finally {
-                monitor.interrupt();
-                monitor.join(5000);
+                if (monitor != null) {
+                    monitor.interrupt();
+                    monitor.join(5000);
+                }
             }
             assertFalse(monitor.isAlive());
             assertThrows(IllegalArgumentException.class, () -> vm.setWatermarks(10, 5));

@@ -65,6 +65,8 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
     private final TreeMap<Long, List<PageView>> views = new TreeMap<>();
     private long frameQuota;
     private long swapQuota = Long.MAX_VALUE;
+    /** Evictions prepared but not yet committed (a batch being written): they count against the swap quota. */
+    private int pendingEvictions;
     private long heapBreak;
     private long stackCursor;
     private long mmapCursor;
@@ -533,7 +535,7 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
 
     /** The same, with {@code extra} more slots allowed (a swap-in about to give one back). */
     private boolean maySwapOut(long page, int extra) {
-        return core.swap != null && swapped.size() - extra < swapQuota && !views.containsKey(page);
+        return core.swap != null && swapped.size() + pendingEvictions - extra < swapQuota && !views.containsKey(page);
     }
 
     @Override
@@ -653,7 +655,7 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
      * one. False when the swap quota or the device is full.
      */
     private boolean evictOwn(long exclude, int extra) {
-        if (core.swap == null || swapped.size() - extra >= swapQuota) {
+        if (core.swap == null || swapped.size() + pendingEvictions - extra >= swapQuota) {
             return false;
         }
         long warm = -1;
@@ -755,15 +757,43 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
     }
 
     private boolean evict(long page, int extra) {
+        PendingEviction p = prepareEvict(page, extra);
+        if (p == null) {
+            return false;
+        }
+        if (p.write()) {
+            try {
+                core.swap.write(p.slot(), core.memory.asSlice(p.frame(), PAGE));
+            } catch (IOException e) {
+                abortEvict(p);
+                return false;
+            }
+        }
+        commitEvict(p);
+        return true;
+    }
+
+    /**
+     * A page on its way to swap: its slot is chosen (and held), nothing else changed yet.
+     *
+     * @param write whether the slot must be written (false: a clean page whose slot still holds it)
+     */
+    record PendingEviction(DemandPagedSpace space, long page, long frame, int slot, boolean write) {}
+
+    /**
+     * First half of an eviction: checks the page may go, picks its slot (the swap cache's if the
+     * page is clean, else a free one). Null if it may not go or no slot is free. Between this and
+     * {@link #commitEvict}/{@link #abortEvict} the VM lock must stay held. Caller holds the lock.
+     */
+    PendingEviction prepareEvict(long page, int extra) {
         Long frame = resident.get(page);
         if (frame == null || core.refs(frame) != 1 || !maySwapOut(page, extra)) {
-            return false;
+            return null;
         }
         boolean dirty = table.lookup(page).map(PageMapping::dirty).orElse(true);
         int slot = core.swap.takeCached(frame);
-        if (slot >= 0 && !dirty) {
-            core.swapCacheHits++;
-        } else {
+        boolean write = slot < 0 || dirty;
+        if (write) {
             if (slot >= 0 && core.swap.refs(slot) > 1) {
                 // A clone still has the old content swapped out there: write elsewhere.
                 core.swap.unref(slot);
@@ -772,21 +802,30 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
             if (slot < 0) {
                 slot = core.swap.allocate();
                 if (slot < 0) {
-                    return false;
+                    return null;
                 }
             }
-            try {
-                core.swap.write(slot, core.memory.asSlice(frame, PAGE));
-            } catch (IOException e) {
-                core.swap.unref(slot);
-                return false;
-            }
         }
-        table.unmap(page);
-        resident.remove(page);
-        swapped.put(page, slot);
-        core.swappedOut(frame, this, page);
-        return true;
+        pendingEvictions++;
+        return new PendingEviction(this, page, frame, slot, write);
+    }
+
+    /** Second half: the page leaves its frame for its slot. Caller holds the lock. */
+    void commitEvict(PendingEviction p) {
+        pendingEvictions--;
+        if (!p.write()) {
+            core.swapCacheHits++;
+        }
+        table.unmap(p.page());
+        resident.remove(p.page());
+        swapped.put(p.page(), p.slot());
+        core.swappedOut(p.frame(), this, p.page());
+    }
+
+    /** The write failed: the page stays resident, its slot is given up. Caller holds the lock. */
+    void abortEvict(PendingEviction p) {
+        pendingEvictions--;
+        core.swap.unref(p.slot());
     }
 
     // ---------------------------------------------------------------- copies

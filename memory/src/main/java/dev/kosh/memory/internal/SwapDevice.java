@@ -15,6 +15,13 @@ interface SwapDevice extends AutoCloseable {
     /** Writes the page (a 4 KiB native segment) to {@code slot}. */
     void write(int slot, MemorySegment page) throws IOException;
 
+    /** Writes {@code pages[i]} to {@code slots[i]} for i below {@code count}; throws if any write failed. */
+    default void writeBatch(int[] slots, MemorySegment[] pages, int count) throws IOException {
+        for (int i = 0; i < count; i++) {
+            write(slots[i], pages[i]);
+        }
+    }
+
     /** Reads {@code slot} into the page. */
     void read(int slot, MemorySegment page) throws IOException;
 

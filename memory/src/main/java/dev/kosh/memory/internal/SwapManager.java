@@ -105,6 +105,11 @@ public final class SwapManager implements AutoCloseable {
         device.write(slot, page);
     }
 
+    /** Writes {@code pages[i]} to {@code slots[i]} for i below {@code count}, together (one io_uring submission). */
+    void writeBatch(int[] slots, MemorySegment[] pages, int count) throws IOException {
+        device.writeBatch(slots, pages, count);
+    }
+
     void read(int slot, MemorySegment page) throws IOException {
         device.read(slot, page);
     }

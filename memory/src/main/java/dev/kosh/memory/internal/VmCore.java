@@ -208,8 +208,12 @@ public final class VmCore implements AutoCloseable {
         lock.lock();
         try {
             long done = 0;
-            while (frames.freeFrameCount() < highWatermark && reclaimOne()) {
-                done++;
+            while (frames.freeFrameCount() < highWatermark) {
+                long went = reclaimBatch((int) Math.min(RECLAIM_BATCH, highWatermark - frames.freeFrameCount()));
+                if (went == 0) {
+                    break;
+                }
+                done += went;
             }
             backgroundReclaims += done;
             return done;
@@ -345,18 +349,74 @@ public final class VmCore implements AutoCloseable {
         return false;
     }
 
-    /** Evicts up to {@code pages} pages; returns how many went. */
+    /** Pages one batched reclaim writes in one go (one io_uring submission). */
+    static final int RECLAIM_BATCH = 32;
+
+    /** Evicts up to {@code pages} pages, in batches whose writes go to the device together; returns how many went. */
     public long reclaim(long pages) {
         lock.lock();
         try {
             long done = 0;
-            while (done < pages && reclaimOne()) {
-                done++;
+            while (done < pages) {
+                long went = reclaimBatch((int) Math.min(RECLAIM_BATCH, pages - done));
+                if (went == 0) {
+                    break;
+                }
+                done += went;
             }
             return done;
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Evicts up to {@code max} pages chosen by the algorithm: every eviction is prepared (slot
+     * chosen), the slots that need it are written in one batch, then every eviction is committed;
+     * if the batch fails, every page stays resident. Caller holds the lock.
+     */
+    private long reclaimBatch(int max) {
+        if (swap == null) {
+            return 0;
+        }
+        List<DemandPagedSpace.PendingEviction> batch = new ArrayList<>(max);
+        while (batch.size() < max) {
+            SwapAlgorithm.Page victim = algorithm.victim(probe);
+            if (victim == null) {
+                break;
+            }
+            DemandPagedSpace space = spaces.get(victim.spaceId());
+            DemandPagedSpace.PendingEviction p = space == null ? null : space.prepareEvict(victim.virtualAddress(), 0);
+            if (p == null) {
+                if (space != null && space.resident.containsKey(victim.virtualAddress())) {
+                    algorithm.resident(victim);
+                }
+                break;
+            }
+            batch.add(p);
+        }
+        int writes = 0;
+        int[] slots = new int[batch.size()];
+        MemorySegment[] pages = new MemorySegment[batch.size()];
+        for (DemandPagedSpace.PendingEviction p : batch) {
+            if (p.write()) {
+                slots[writes] = p.slot();
+                pages[writes++] = memory.asSlice(p.frame(), 4096);
+            }
+        }
+        try {
+            swap.writeBatch(slots, pages, writes);
+        } catch (IOException e) {
+            for (DemandPagedSpace.PendingEviction p : batch) {
+                p.space().abortEvict(p);
+                algorithm.resident(new SwapAlgorithm.Page(p.space().id(), p.page()));
+            }
+            return 0;
+        }
+        for (DemandPagedSpace.PendingEviction p : batch) {
+            p.space().commitEvict(p);
+        }
+        return batch.size();
     }
 
     /** Records the frame's only mapping being swapped out: frees the frame. Caller holds the lock. */
