@@ -149,6 +149,10 @@ class QuotaAndOutOfMemoryTest {
         assertInstanceOf(CopyResult.Copied.class, r, "the fault that ran out of memory succeeded after the kill");
         assertThrows(IllegalStateException.class, big::residentPages, "the victim's space is closed");
         assertEquals(1, vm.stats().outOfMemoryKills());
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        try (MemoryMetrics metrics = MemoryMetrics.bind(vm, registry)) {
+            assertEquals(1, registry.get(MemoryMetrics.OOM_KILLS).functionCounter().count());
+        }
         big.close();
         small.close();
         asking.close();
