@@ -58,8 +58,9 @@ final class ProcessMemory implements MemoryService, AutoCloseable {
     /** The stack reserved in every new space: 8 MiB, as Linux's default limit. */
     static final long STACK_BYTES = 8L << 20;
     /**
-     * FileChannel, not io_uring: FileChannel measured 2× faster on this host even with the
-     * reclaim's writes batched into one io_uring submission (SwapBenchmark, docs/memory.md).
+     * FileChannel, not io_uring: swap-in is one synchronous read per fault, and io_uring hands
+     * buffered file reads to its worker threads; FileChannel measured 5–20× faster on this host
+     * (SwapBenchmark, docs/memory.md).
      */
     static final SwapBackend SWAP_BACKEND = SwapBackend.FILE_CHANNEL;
     /** Swap slots (4 KiB each) of the swap file: 16 MiB. */
