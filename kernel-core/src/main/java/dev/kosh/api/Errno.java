@@ -33,5 +33,9 @@ public enum Errno {
     /** A call with a zero timeout found nothing to take. */
     WOULD_BLOCK,
     /** The kernel service the call needs is not running. */
-    UNAVAILABLE
+    UNAVAILABLE,
+    /** A memory access faulted: an unmapped page, a stack's guard page, a read-only or no-execute page (SIGSEGV). */
+    FAULT,
+    /** The whole system is out of memory (frames and swap). */
+    OUT_OF_MEMORY
 }

@@ -147,6 +147,14 @@ public interface ProcessContext {
     Ipc ipc();
 
     /**
+     * The system calls on this process's own address space: map, unmap, protect, brk, read,
+     * write, views (docs/memory.md). A kernel without virtual memory answers UNAVAILABLE.
+     */
+    default Memory memory() {
+        throw new KoshException(Errno.UNAVAILABLE, "this kernel has no virtual memory");
+    }
+
+    /**
      * Kernel entry point the process may call in long computations: it is where stop, continue and
      * kill take effect for code that makes no other kernel call.
      */

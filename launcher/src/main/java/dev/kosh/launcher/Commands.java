@@ -298,13 +298,18 @@ final class Commands {
         var space = vm == null ? Optional.<dev.kosh.memory.VirtualAddressSpace>empty() : vm.space(pid);
         if (space.isEmpty()) throw new Shell.CommandFailed("pid " + pid + " (" + p.name() + ") has no address space");
         String map;
+        String limits;
         try {
-            map = space.get().pmap().format();
+            var v = space.get();
+            map = v.pmap().format();
+            limits = String.format("quota %d kB (resident + tables), swap quota %d kB; heap break 0x%x",
+                    v.frameQuota() * 4, v.swapQuota() * 4, v.heapBreak());
         } catch (IllegalStateException reaped) { // closed between the lookup and the walk
             throw new Shell.CommandFailed("no process " + pid);
         }
         out.println(pid + ": " + p.name() + " (space " + space.get().id() + ")");
         out.print(map);
+        out.println(limits);
     }
 
     private void uptime(List<String> args) {

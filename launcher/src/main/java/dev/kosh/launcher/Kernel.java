@@ -210,7 +210,7 @@ final class Kernel implements AutoCloseable {
         table = new ProcessTable(threads, name -> programs.find(name), journal,
                 (pid, text) -> console.write(pid, text), config.stopTimeout());
         metrics.bindProcesses(table);
-        processMemory.attach(table); // before init: every process, init included, gets a space
+        processMemory.attach(table, this::memoryQuotaFor); // before init: every process, init included, gets a space
         serviceHooks.attach(table);
         table.installSandbox();
         table.useLimits(this::limitsFor);
@@ -231,6 +231,15 @@ final class Kernel implements AutoCloseable {
         if (name == null || request.parentPid() != ProcessTable.INIT_PID) return config.limits();
         if (name.startsWith("drv:")) return config.limitsForDriver(name.substring(4));
         return config.service(name).filter(s -> s.program().equals(request.program())).map(s -> s.limits()).orElse(config.limits());
+    }
+
+    /** A new process's memory quota: as {@link #limitsFor}, from its service's or driver's section, else [kernel]'s. */
+    private dev.kosh.kernel.config.MemoryQuota memoryQuotaFor(KoshProcess p) {
+        String name = p.name();
+        if (name == null || p.parentPid() != ProcessTable.INIT_PID) return config.memoryQuotas().defaults();
+        if (name.startsWith("drv:")) return config.memoryQuotas().forDriver(name.substring(4));
+        return config.service(name).filter(s -> p.image() != null && s.program().equals(p.image().name()))
+                .map(s -> config.memoryQuotas().forService(name)).orElse(config.memoryQuotas().defaults());
     }
 
     private String startIpc() {

@@ -74,6 +74,20 @@ class MemoryServiceTest {
     }
 
     @Test
+    @Order(0)
+    void theClientUsesItsOwnAddressSpaceWithoutTheService() throws Exception {
+        KoshProcess c = client("--vm");
+        String console = consoleAfterExit(c, 0);
+        assertTrue(console.matches("(?s).*memory-client: mapped 4 pages at 0x[0-9a-f]+\n.*"), console);
+        assertTrue(console.contains("memory-client: read back 'hello, own memory'"), console);
+        assertTrue(console.contains("memory-client: write to a read-only page: FAULT SIGSEGV (protection) on write at 0x"), console);
+        assertTrue(console.contains("memory-client: read of an unmapped page: FAULT"), console);
+        assertTrue(console.contains("memory-client: heap grown by 12288 bytes"), console);
+        assertTrue(console.contains("memory-client: wrote through a window of 8 bytes: 4b6f7368"), console);
+        assertTrue(console.matches("(?s).*memory-client: usage \\d+ resident pages, \\d+ page tables, quota 16384 frames, swap quota 4096 pages.*"), console);
+    }
+
+    @Test
     @Order(1)
     void aClientAllocatesMapsWritesReadsBackFreesAndSeesTheStatistics() throws Exception {
         assertTrue(k.console().contains("memory-service: serving 'memory' as pid " + server + ", budget 65536 bytes per client"), k.console());

@@ -52,15 +52,19 @@ class ProcessMemoryTest {
     }
 
     @Test
-    void pmapOfARunningProcessShowsItsStackAndHeap() throws Exception {
+    void pmapOfARunningProcessShowsItsStackAndNoHeapUntilBrk() throws Exception {
         int pid = sleeper();
         try {
             String out = k.shell("pmap " + pid, true);
             assertTrue(out.startsWith(pid + ": dev.kosh.hello (space "), out);
             assertTrue(out.contains("Address") && out.contains("Mapping"), out);
             assertTrue(out.matches("(?s).*\\n[0-9a-f]{18} +8192 +0 +0 +0 rw-u stack \\(\\+4 kB guard\\)\\n.*"), out);
-            assertTrue(out.matches("(?s).*\\n[0-9a-f]{18} +65536 +0 +0 +0 rw-u heap\\n.*"), out);
+            assertFalse(out.contains("rw-u heap"), out);
             assertTrue(out.contains("total            0 kB resident, 0 kB swapped, 1 page-table frames"), out);
+            assertTrue(out.matches("(?s).*\\nquota 65536 kB \\(resident \\+ tables\\), swap quota 16384 kB; heap break 0x[0-9a-f]+\\s*"), out);
+            VirtualAddressSpace space = k.kernel.processMemory().space(pid).orElseThrow();
+            space.brk(space.layout().heapBase() + 65536);
+            assertTrue(k.shell("pmap " + pid, true).matches("(?s).*\\n[0-9a-f]{18} +64 +0 +0 +0 rw-u heap\\n.*"));
         } finally {
             killAndAwaitReap(pid);
         }
@@ -86,7 +90,8 @@ class ProcessMemoryTest {
         long before = k.kernel.memory().stats().freeFrames();
         int pid = sleeper();
         VirtualAddressSpace space = k.kernel.processMemory().space(pid).orElseThrow();
-        // Processes do not touch their space through system calls yet: touch it from here.
+        // Touched from here; ProcessMemoryCallsTest goes through the system calls.
+        space.brk(space.layout().heapBase() + (64L << 20));
         Region stack = space.regionAt(space.layout().stackTop() - 4096).orElseThrow();
         Region heap = space.pmap().entries().stream().map(e -> e.region()).filter(r -> r.kind() == RegionKind.HEAP).findFirst().orElseThrow();
         assertTrue(space.write(stack.start() + stack.length() - 3 * 4096, new byte[3 * 4096]) instanceof CopyResult.Copied);
@@ -124,6 +129,7 @@ class ProcessMemoryTest {
         assertEquals(0.0, resident.value());
         assertTrue(registry.find(ProcessMemory.SWAPPED_PAGES).tag("pid", tag).gauge() != null);
         VirtualAddressSpace space = k.kernel.processMemory().space(pid).orElseThrow();
+        space.brk(space.layout().heapBase() + 1);
         assertTrue(space.write(space.layout().heapBase(), new byte[1]) instanceof CopyResult.Copied);
         assertEquals(1.0, resident.value());
 

@@ -87,12 +87,16 @@ public final class MemoryMetrics implements AutoCloseable {
     public static final String COMPACTIONS = "kosh.memory.compactions";
     /** Counter: frames compaction migrated. */
     public static final String MIGRATED_FRAMES = "kosh.memory.compaction.migrated.frames";
+    /** Counter: processes' spaces the out-of-memory policy took back. */
+    public static final String OOM_KILLS = "kosh.memory.oom.kills";
+    /** Counter: pages the pressure monitor swapped out ahead of need. */
+    public static final String BACKGROUND_RECLAIM = "kosh.memory.swap.background.pages";
     /** Gauge, tag {@code state} = used, free: swap slots. */
     public static final String SWAP_SLOTS = "kosh.memory.swap.slots";
 
     /**
      * Registers the virtual memory's counters (page faults by type, swap in/out, compactions,
-     * migrated frames) and swap-slot gauges. Each read takes a fresh {@link VmStats}.
+     * migrated frames, out-of-memory kills, background reclaim) and swap-slot gauges. Each read takes a fresh {@link VmStats}.
      */
     public static MemoryMetrics bind(VirtualMemory vm, MeterRegistry registry) {
         Objects.requireNonNull(vm, "vm");
@@ -105,6 +109,8 @@ public final class MemoryMetrics implements AutoCloseable {
         meters.add(counter(SWAP_PAGES, "Pages moved to or from swap", vm, s -> s.swapOuts()).tag("direction", "out").register(registry));
         meters.add(counter(COMPACTIONS, "Contiguous allocations satisfied by compaction", vm, s -> s.compactions()).register(registry));
         meters.add(counter(MIGRATED_FRAMES, "Frames migrated by compaction", vm, s -> s.migratedFrames()).register(registry));
+        meters.add(counter(OOM_KILLS, "Address spaces taken back by the out-of-memory policy", vm, s -> s.outOfMemoryKills()).register(registry));
+        meters.add(counter(BACKGROUND_RECLAIM, "Pages swapped out by the pressure monitor", vm, s -> s.backgroundReclaims()).register(registry));
         meters.add(Gauge.builder(SWAP_SLOTS, vm, v -> v.stats().swapSlotsUsed()).description("Swap slots")
                 .tag("state", "used").register(registry));
         meters.add(Gauge.builder(SWAP_SLOTS, vm, v -> v.stats().swapSlots() - v.stats().swapSlotsUsed())

@@ -86,6 +86,74 @@ public interface VirtualAddressSpace extends AutoCloseable {
      */
     void setFrameQuota(long frames);
 
+    /**
+     * Sets the most pages this space may have in swap. At its frame quota a fault first swaps out
+     * one of the space's own cold pages (if this quota and the device allow) before it fails
+     * with {@link SignalReason#QUOTA_EXCEEDED}; the system-wide reclaim passes over a space whose
+     * swap quota is used up. Lowering it below what is in swap only stops further swap-outs.
+     */
+    void setSwapQuota(long pages);
+
+    /** The frame quota (resident pages plus page tables). */
+    long frameQuota();
+
+    /** The swap quota in pages. */
+    long swapQuota();
+
+    // ---- the process's system calls on its own space (docs/memory.md, "System calls") ----
+
+    /**
+     * mmap of anonymous memory: {@code pages} pages with {@code protection}, no frame until
+     * touched. With {@code hint} 0 the space picks the range (top-down below the randomised mmap
+     * base, skipping what is taken); otherwise the range at {@code hint} if it is free, else a
+     * range the space picks (as Linux without MAP_FIXED).
+     *
+     * @return Done(start, bytes), or Refused: UNALIGNED (hint), OUT_OF_RANGE (pages &lt; 1, overflow,
+     *         past the user half), NO_SPACE
+     */
+    RangeResult map(long hint, long pages, Protection protection);
+
+    /**
+     * munmap of {@code [start, start + length)}: every page in it is unmapped (frames, swap slots
+     * and views released); a region only partly inside is split and keeps the rest. Pages in the
+     * range that were never mapped are no error (as Linux).
+     *
+     * @return Done, or Refused: UNALIGNED, OUT_OF_RANGE
+     */
+    RangeResult unmap(long start, long length);
+
+    /**
+     * mprotect of {@code [start, start + length)}: the rights of every page in it, resident ones
+     * rewritten in the page table at once; regions are split at the range's ends. A page shared
+     * copy-on-write stays read-only in the table until it is written.
+     *
+     * @return Done, or Refused: UNALIGNED, OUT_OF_RANGE, NOT_MAPPED (a hole in the range: nothing changed)
+     */
+    RangeResult protect(long start, long length, Protection protection);
+
+    /** The current program break (the heap's end); {@link AddressLayout#heapBase()} until the heap grows. */
+    long heapBreak();
+
+    /**
+     * brk: moves the program break to {@code newBreak} (any byte address at or above the heap
+     * base). Growing reserves read/write pages up to the break rounded up to a page; shrinking
+     * unmaps every page wholly above it.
+     *
+     * @return Done(heapBase, newBreak - heapBase), or Refused: OUT_OF_RANGE (below the heap base,
+     *         past the user half), NO_SPACE (the heap would run into another region)
+     */
+    RangeResult brk(long newBreak);
+
+    /**
+     * A bounded view of {@code [start, start + length)} for the owning process, the range inside
+     * one page. The page is brought in as for an access of {@code access} ({@code READ} or
+     * {@code WRITE}; a write view breaks a copy-on-write share first).
+     *
+     * @return Viewed, Faulted (the signal the access gets), or Refused: OUT_OF_RANGE (length &lt; 1,
+     *         the range crosses a page boundary), UNALIGNED (EXECUTE is no view kind)
+     */
+    ViewResult view(long start, long length, AccessKind access);
+
     /** Regions, resident and swapped pages: what {@code pmap} prints. */
     Pmap pmap();
 

@@ -63,6 +63,44 @@ public final class VirtualMemory implements AutoCloseable {
         return core.reclaim(pages);
     }
 
+    /**
+     * Installs the out-of-memory policy's hand on processes (null: none, a fault that finds no
+     * memory just fails). Consulted only when no frame is free, nothing can be swapped out and
+     * the fault's own space could not make room.
+     */
+    public void setOutOfMemoryHandler(OutOfMemoryHandler handler) {
+        core.setOutOfMemoryHandler(handler);
+    }
+
+    /** How swap is done: {@code io_uring on PATH}, {@code FileChannel on PATH (why)}, or {@code no swap}. */
+    public String swapDevice() {
+        return core.swapDevice();
+    }
+
+    /**
+     * The pressure monitor's watermarks, in free frames: when an allocation leaves fewer than
+     * {@code low} free, {@link #awaitPressure} returns and the monitor calls
+     * {@link #reclaimToHighWatermark()}, which swaps cold pages out until {@code high} are free
+     * (kswapd's min/high). (0, 0) turns it off.
+     */
+    public void setWatermarks(long low, long high) {
+        core.setWatermarks(low, high);
+    }
+
+    /**
+     * Waits until free frames fall below the low watermark (true) or the timeout passes (false).
+     *
+     * @throws IllegalStateException once the VM is closed (also to a thread waiting when it closes)
+     */
+    public boolean awaitPressure(java.time.Duration timeout) throws InterruptedException {
+        return core.awaitPressure(timeout.toNanos());
+    }
+
+    /** Swaps pages out until the high watermark is free or nothing more can go; returns how many went. */
+    public long reclaimToHighWatermark() {
+        return core.reclaimToHighWatermark();
+    }
+
     /** Fault, swap and compaction counters. */
     public VmStats stats() {
         return core.stats();

@@ -14,7 +14,10 @@ package dev.kosh.memory;
  * @param migratedFrames      frames compaction moved
  * @param swapSlots           slots of the swap device (0 without swap)
  * @param swapSlotsUsed       slots holding a page
+ * @param outOfMemoryKills    spaces the out-of-memory policy took back (their processes killed)
+ * @param backgroundReclaims  pages the pressure monitor swapped out ahead of need
  */
 public record VmStats(long minorFaults, long majorFaults, long copyOnWriteFaults, long signals,
                       long swapOuts, long swapIns, long swapCacheHits, long compactions, long migratedFrames,
-                      long swapSlots, long swapSlotsUsed) {}
+                      long swapSlots, long swapSlotsUsed, long outOfMemoryKills,
+                      long backgroundReclaims) {}

@@ -76,7 +76,9 @@ class MemoryMetricsTest {
             assertEquals(0, registry.get(MemoryMetrics.PAGE_FAULTS).tag("type", "major").functionCounter().count());
             assertEquals(0, registry.get(MemoryMetrics.SWAP_PAGES).tag("direction", "out").functionCounter().count());
             assertEquals(0, registry.get(MemoryMetrics.SWAP_SLOTS).tag("state", "free").gauge().value());
-            assertEquals(9, metrics.meters().size());
+            assertEquals(0, registry.get(MemoryMetrics.OOM_KILLS).functionCounter().count());
+            assertEquals(0, registry.get(MemoryMetrics.BACKGROUND_RECLAIM).functionCounter().count());
+            assertEquals(11, metrics.meters().size());
             metrics.close();
             assertEquals(null, registry.find(MemoryMetrics.PAGE_FAULTS).meter());
         }

@@ -36,11 +36,12 @@ public final class ConfigParser {
     private static final Pattern RESTART_LIMIT = Pattern.compile("(\\d+)\\s+in\\s+(.+)");
 
     private static final Set<String> KERNEL_KEYS = Set.of("memory", "http.bind", "http.port", "stop-timeout", "deploy.capabilities",
-            "driver.bundles", "driver.signatures", "trust-store", "threads", "heap.soft", "heap.hard", "heap.window");
+            "driver.bundles", "driver.signatures", "trust-store", "threads", "heap.soft", "heap.hard", "heap.window",
+            "memory.quota", "swap.quota");
     private static final Set<String> DRIVER_KEYS = Set.of("bundle", "capabilities", "essential", "threads", "heap.soft", "heap.hard",
-            "restart-limit", "block.file", "block.size", "block.direct", "block.queue-depth");
+            "restart-limit", "block.file", "block.size", "block.direct", "block.queue-depth", "memory.quota", "swap.quota");
     private static final Set<String> SERVICE_KEYS = Set.of("program", "args", "after", "restart", "restart-limit",
-            "priority", "capabilities", "essential", "threads", "heap.soft", "heap.hard");
+            "priority", "capabilities", "essential", "threads", "heap.soft", "heap.hard", "memory.quota", "swap.quota");
     private static final int MAX_THREADS = 10_000;
     private static final long MAX_HEAP_BUDGET = 1L << 40;
 
@@ -177,6 +178,16 @@ public final class ConfigParser {
                 defaults = limits(s, defaults);
             }
         }
+        MemoryQuota memoryDefaults = MemoryQuota.DEFAULT;
+        for (Section s : sections) {
+            if (s.kind().equals("kernel")) memoryDefaults = memoryQuota(s, memoryDefaults);
+        }
+        Map<String, MemoryQuota> serviceQuotas = new LinkedHashMap<>();
+        Map<String, MemoryQuota> driverQuotas = new LinkedHashMap<>();
+        for (Section s : sections) {
+            if (s.kind().equals("service")) serviceQuotas.put(s.name(), memoryQuota(s, memoryDefaults));
+            if (s.kind().equals("driver")) driverQuotas.put(s.name(), memoryQuota(s, memoryDefaults));
+        }
         for (Section s : sections) {
             Map<String, Value> v = s.values();
             switch (s.kind()) {
@@ -216,7 +227,27 @@ public final class ConfigParser {
                     "driver.signatures = required needs 'trust-store = PATH' (a PKCS12 key store of the trusted signers)");
         }
         return new SystemConfig(file, memory, bind, port, stopTimeout, deployCaps, driverBundles, defaults, signaturesRequired,
-                trustStore, drivers, startOrder(services, drivers));
+                trustStore, drivers, startOrder(services, drivers), new MemoryQuotas(memoryDefaults, serviceQuotas, driverQuotas));
+    }
+
+    /** {@code memory.quota} (16K .. 64G) and {@code swap.quota} (0 .. 64G) of a section over {@code inherited}, in 4 KiB pages. */
+    private MemoryQuota memoryQuota(Section s, MemoryQuota inherited) throws ConfigException {
+        Map<String, Value> v = s.values();
+        long frames = inherited.frames();
+        long swap = inherited.swapPages();
+        if (v.containsKey("memory.quota")) {
+            Value q = v.get("memory.quota");
+            long bytes = size(q, MemoryQuota.MIN_FRAMES * 4096, 64L << 30);
+            if (bytes % 4096 != 0) throw new ConfigException(file, q.line(), "memory.quota " + q.text() + " is not a multiple of 4K");
+            frames = bytes / 4096;
+        }
+        if (v.containsKey("swap.quota")) {
+            Value q = v.get("swap.quota");
+            long bytes = q.text().equalsIgnoreCase("off") ? 0 : size(q, 0, 64L << 30);
+            if (bytes % 4096 != 0) throw new ConfigException(file, q.line(), "swap.quota " + q.text() + " is not a multiple of 4K");
+            swap = bytes / 4096;
+        }
+        return new MemoryQuota(frames, swap);
     }
 
     /** {@code threads}, {@code heap.soft} and {@code heap.hard} of a section over {@code inherited}; soft above hard is a mistake. */

@@ -18,7 +18,7 @@ import dev.kosh.kernel.process.ProcessLimits;
 public record SystemConfig(String source, long memoryBytes, String httpBind, int httpPort,
                            Duration stopTimeout, Set<String> deployCapabilities, List<String> driverBundles,
                            ProcessLimits limits, boolean driverSignaturesRequired, String trustStore,
-                           List<DriverSpec> drivers, List<ServiceSpec> services) {
+                           List<DriverSpec> drivers, List<ServiceSpec> services, MemoryQuotas memoryQuotas) {
 
     public static final long DEFAULT_MEMORY = 256L << 20;
     public static final int DEFAULT_HTTP_PORT = 7070;
@@ -34,6 +34,16 @@ public record SystemConfig(String source, long memoryBytes, String httpBind, int
         driverBundles = List.copyOf(driverBundles);
         drivers = List.copyOf(drivers);
         services = List.copyOf(services);
+        if (memoryQuotas == null) memoryQuotas = MemoryQuotas.DEFAULT;
+    }
+
+    /** A configuration with the built-in memory quotas for everyone. */
+    public SystemConfig(String source, long memoryBytes, String httpBind, int httpPort,
+                        Duration stopTimeout, Set<String> deployCapabilities, List<String> driverBundles,
+                        ProcessLimits limits, boolean driverSignaturesRequired, String trustStore,
+                        List<DriverSpec> drivers, List<ServiceSpec> services) {
+        this(source, memoryBytes, httpBind, httpPort, stopTimeout, deployCapabilities, driverBundles, limits,
+                driverSignaturesRequired, trustStore, drivers, services, MemoryQuotas.DEFAULT);
     }
 
     /** A configuration with no drivers and no services (the kernel alone). */
@@ -62,7 +72,7 @@ public record SystemConfig(String source, long memoryBytes, String httpBind, int
 
     public SystemConfig withHttpPort(int port) {
         return new SystemConfig(source, memoryBytes, httpBind, port, stopTimeout, deployCapabilities, driverBundles,
-                limits, driverSignaturesRequired, trustStore, drivers, services);
+                limits, driverSignaturesRequired, trustStore, drivers, services, memoryQuotas);
     }
 
     /** The quotas of a process spawned for {@code [service NAME]} or {@code [driver NAME]}; else {@link #limits()}. */

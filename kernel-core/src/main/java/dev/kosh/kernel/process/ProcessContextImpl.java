@@ -342,6 +342,23 @@ final class ProcessContextImpl implements ProcessContext {
         return i;
     }
 
+    private volatile dev.kosh.api.Memory memory;
+
+    @Override
+    public dev.kosh.api.Memory memory() {
+        process.checkpoint();
+        dev.kosh.api.Memory m = memory;
+        if (m == null) {
+            MemoryService service = table.memory();
+            if (service == null) return UnavailableMemory.INSTANCE; // not cached: installed at boot, maybe later
+            synchronized (this) {
+                m = memory;
+                if (m == null) memory = m = service.open(process);
+            }
+        }
+        return m;
+    }
+
     @Override
     public void checkpoint() {
         process.checkpoint();

@@ -105,6 +105,20 @@ public final class ProcessTable implements AutoCloseable {
         return ipc;
     }
 
+    private volatile MemoryService memory;
+
+    /**
+     * Installs the memory system calls (the launcher's process memory, at boot). Until then every
+     * {@code ctx.memory()} call answers {@code UNAVAILABLE}.
+     */
+    public void installMemory(MemoryService service) {
+        this.memory = service;
+    }
+
+    MemoryService memory() {
+        return memory;
+    }
+
     /** The capabilities process {@code pid} holds, for {@code caps PID}. */
     public SysResult<java.util.List<dev.kosh.api.CapabilityInfo>> capabilities(int pid) {
         KoshProcess p = processes.get(pid);

@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * CLOCK (second chance): the resident pages stand in a ring; the hand clears the accessed bit
  * of a used page and moves on, and takes the first page whose bit was already clear. Shared
- * pages are passed over. Removal is lazy: each page carries a generation, and a ring slot whose
+ * pages are passed over. Removal is lazy (a sweep drops stale slots once they outnumber the live ones, since without pressure the hand never runs): each page carries a generation, and a ring slot whose
  * generation is stale is dropped when the hand reaches it, so every call is O(1) amortised.
  *
  * <p>Not thread-safe: the virtual memory's lock guards it.
@@ -16,6 +16,9 @@ import java.util.Map;
 public final class ClockSwapAlgorithm implements SwapAlgorithm {
 
     private record Slot(Page page, long generation) {}
+
+    /** Stale slots tolerated beyond the live count before a sweep: keeps sweeps rare for small rings. */
+    private static final int SWEEP_SLACK = 1024;
 
     private final ArrayDeque<Slot> ring = new ArrayDeque<>();
     private final Map<Page, Long> live = new HashMap<>();
@@ -26,6 +29,19 @@ public final class ClockSwapAlgorithm implements SwapAlgorithm {
         long g = ++generation;
         live.put(page, g);
         ring.addLast(new Slot(page, g));
+        // Without memory pressure the hand never runs, so stale slots (pages unmapped or remapped
+        // since) would pile up for ever: sweep them once they outnumber the live ones.
+        if (ring.size() > 2 * live.size() + SWEEP_SLACK) {
+            ring.removeIf(slot -> {
+                Long current = live.get(slot.page());
+                return current == null || current != slot.generation();
+            });
+        }
+    }
+
+    /** Slots in the ring, stale ones included (for tests). */
+    int ringSize() {
+        return ring.size();
     }
 
     @Override

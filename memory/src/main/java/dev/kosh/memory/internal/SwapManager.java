@@ -2,15 +2,13 @@ package dev.kosh.memory.internal;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import dev.kosh.memory.SwapBackend;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The swap device (a file of 4 KiB slots read and written with {@link FileChannel}) with
+ * The swap device (a file of 4 KiB slots on a {@link SwapDevice}: FileChannel or io_uring) with
  * reference-counted slots and a swap cache.
  *
  * <p>A slot is referenced by every space that has the page swapped out there (a clone shares
@@ -23,24 +21,44 @@ import java.util.Map;
  */
 public final class SwapManager implements AutoCloseable {
 
-    private static final int SLOT_BYTES = 4096;
-
-    private final FileChannel channel;
+    private final SwapDevice device;
     private final int[] slotRefs;
     private final Map<Long, Integer> cache = new HashMap<>();
     private int used;
     private int hint;
 
-    private SwapManager(FileChannel channel, int slots) {
-        this.channel = channel;
+    private SwapManager(SwapDevice device, int slots) {
+        this.device = device;
         this.slotRefs = new int[slots];
     }
 
-    /** Creates (or truncates) the swap file; it is deleted when the manager closes. */
+    /** Creates (or truncates) the swap file with FileChannel I/O; it is deleted when the manager closes. */
     public static SwapManager open(Path file, int slots) throws IOException {
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.DELETE_ON_CLOSE);
-        return new SwapManager(channel, slots);
+        return open(file, slots, SwapBackend.FILE_CHANNEL);
+    }
+
+    /**
+     * Creates (or truncates) the swap file on {@code backend}; it is deleted when the manager
+     * closes. AUTO falls back from io_uring to FileChannel, and says why in {@link #describe()}.
+     */
+    public static SwapManager open(Path file, int slots, SwapBackend backend) throws IOException {
+        SwapDevice device = switch (backend) {
+            case FILE_CHANNEL -> FileChannelSwapDevice.open(file, null);
+            case IO_URING -> IoUringSwapDevice.open(file);
+            case AUTO -> {
+                try {
+                    yield IoUringSwapDevice.open(file);
+                } catch (IOException noRing) {
+                    yield FileChannelSwapDevice.open(file, "no io_uring: " + noRing.getMessage());
+                }
+            }
+        };
+        return new SwapManager(device, slots);
+    }
+
+    /** The device's mechanism and file, for the journal. */
+    public String describe() {
+        return device.describe();
     }
 
     /** Slots on the device. */
@@ -84,23 +102,16 @@ public final class SwapManager implements AutoCloseable {
     }
 
     void write(int slot, MemorySegment page) throws IOException {
-        ByteBuffer buffer = page.asByteBuffer();
-        long position = (long) slot * SLOT_BYTES;
-        while (buffer.hasRemaining()) {
-            position += channel.write(buffer, position);
-        }
+        device.write(slot, page);
+    }
+
+    /** Writes {@code pages[i]} to {@code slots[i]} for i below {@code count}, together (one io_uring submission). */
+    void writeBatch(int[] slots, MemorySegment[] pages, int count) throws IOException {
+        device.writeBatch(slots, pages, count);
     }
 
     void read(int slot, MemorySegment page) throws IOException {
-        ByteBuffer buffer = page.asByteBuffer();
-        long position = (long) slot * SLOT_BYTES;
-        while (buffer.hasRemaining()) {
-            int n = channel.read(buffer, position);
-            if (n < 0) {
-                throw new IOException("swap slot " + slot + " is past the end of the swap file");
-            }
-            position += n;
-        }
+        device.read(slot, page);
     }
 
     /** The slot whose content the frame still equals, or -1. */
@@ -141,6 +152,6 @@ public final class SwapManager implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        device.close();
     }
 }

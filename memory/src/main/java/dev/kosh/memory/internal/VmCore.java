@@ -3,6 +3,8 @@ package dev.kosh.memory.internal;
 import dev.kosh.memory.AddressLayout;
 import dev.kosh.memory.AllocResult;
 import dev.kosh.memory.CreateSpaceResult;
+import dev.kosh.memory.OutOfMemoryHandler;
+import dev.kosh.memory.OutOfMemoryVictim;
 import dev.kosh.memory.SpaceResult;
 import dev.kosh.memory.VmConfig;
 import dev.kosh.memory.VmStats;
@@ -35,6 +37,11 @@ public final class VmCore implements AutoCloseable {
     record Mapper(DemandPagedSpace space, long virtualAddress) {}
 
     final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when an allocation leaves fewer than {@link #lowWatermark} frames free. */
+    private final java.util.concurrent.locks.Condition pressure = lock.newCondition();
+    private long lowWatermark;
+    private long highWatermark;
+    private boolean closedCore;
     final MemorySegment memory;
     final BuddyAllocator frames;
     final SwapManager swap;
@@ -58,10 +65,12 @@ public final class VmCore implements AutoCloseable {
                 return false;
             }
             Long frame = space.resident.get(page.virtualAddress());
-            return frame != null && refs[frameIndex(frame)] == 1;
+            return frame != null && refs[frameIndex(frame)] == 1 && space.maySwapOut(page.virtualAddress());
         }
     };
     private long nextId = 1;
+    private OutOfMemoryHandler oomHandler;
+    private boolean inOomHandler;
 
     long minorFaults;
     long majorFaults;
@@ -72,6 +81,8 @@ public final class VmCore implements AutoCloseable {
     long swapCacheHits;
     long compactions;
     long migratedFrames;
+    long oomKills;
+    long backgroundReclaims;
 
     public VmCore(MemorySegment memory, BuddyAllocator frames, VmConfig config) throws IOException {
         this.memory = memory;
@@ -79,7 +90,7 @@ public final class VmCore implements AutoCloseable {
         this.random = config.random();
         this.aslr = config.aslr();
         this.refs = new int[frames.frameCount()];
-        this.swap = config.swapFile() == null ? null : SwapManager.open(config.swapFile(), config.swapSlots());
+        this.swap = config.swapFile() == null ? null : SwapManager.open(config.swapFile(), config.swapSlots(), config.swapBackend());
         this.algorithm = config.swapAlgorithm() == null ? new ClockSwapAlgorithm() : config.swapAlgorithm();
     }
 
@@ -125,6 +136,11 @@ public final class VmCore implements AutoCloseable {
                 random.nextLong(1L << AddressLayout.STACK_ENTROPY_BITS));
     }
 
+    /** The swap device's mechanism and file, or "no swap". */
+    public String swapDevice() {
+        return swap == null ? "no swap" : swap.describe();
+    }
+
     /** Live spaces. */
     public int spaceCount() {
         lock.lock();
@@ -143,7 +159,126 @@ public final class VmCore implements AutoCloseable {
         while (frame < 0 && reclaimOne()) {
             frame = frames.allocateFrames(0);
         }
+        if (lowWatermark > 0 && frames.freeFrameCount() < lowWatermark) {
+            pressure.signalAll();
+        }
         return frame;
+    }
+
+    /** Sets the pressure monitor's watermarks (0, 0: none). */
+    public void setWatermarks(long low, long high) {
+        if (low < 0 || high < low) {
+            throw new IllegalArgumentException("watermarks low " + low + ", high " + high);
+        }
+        lock.lock();
+        try {
+            lowWatermark = low;
+            highWatermark = high;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits until fewer than the low watermark of frames are free (true) or {@code timeoutNanos}
+     * passed (false). Interruptible; throws IllegalStateException once the VM closed (a waiting
+     * monitor is woken to end).
+     */
+    public boolean awaitPressure(long timeoutNanos) throws InterruptedException {
+        lock.lockInterruptibly(); // an interrupted monitor stops here even under constant pressure
+        try {
+            long left = timeoutNanos;
+            while (!closedCore && (lowWatermark == 0 || frames.freeFrameCount() >= lowWatermark)) {
+                if (left <= 0) {
+                    return false;
+                }
+                left = pressure.awaitNanos(left);
+            }
+            if (closedCore) {
+                throw new IllegalStateException("the virtual memory closed");
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Swaps pages out until the high watermark of frames is free or nothing more can go; returns how many went. */
+    public long reclaimToHighWatermark() {
+        lock.lock();
+        try {
+            long done = 0;
+            while (frames.freeFrameCount() < highWatermark) {
+                long went = reclaimBatch((int) Math.min(RECLAIM_BATCH, highWatermark - frames.freeFrameCount()));
+                if (went == 0) {
+                    break;
+                }
+                done += went;
+            }
+            backgroundReclaims += done;
+            return done;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * An order-0 frame for a fault of {@code requester}: as {@link #allocateFrame()}, and when
+     * the whole system is out of frames and swap, the out-of-memory policy: the largest space
+     * (resident + swapped pages) is offered to the handler; if its owner is being killed and it
+     * is not the requester, its space is closed here (everything it held goes back) and the
+     * allocation retried. -1 if still none. Caller holds the lock.
+     */
+    long allocateFrameForFault(DemandPagedSpace requester) {
+        long frame = allocateFrame();
+        while (frame < 0 && oomHandler != null && !inOomHandler) {
+            DemandPagedSpace victim = largestSpace();
+            if (victim == null) {
+                return -1;
+            }
+            OutOfMemoryVictim v = new OutOfMemoryVictim(victim.id(), victim.resident.size(), victim.swapped.size(),
+                    requester.id(), spaces.size());
+            boolean killed;
+            inOomHandler = true;
+            try {
+                killed = oomHandler.outOfMemory(v);
+            } finally {
+                inOomHandler = false;
+            }
+            if (!killed) {
+                return -1;
+            }
+            oomKills++;
+            if (victim == requester) {
+                // Its owner dies; the space is closed when the process is reaped, not under its own fault.
+                return -1;
+            }
+            victim.close();
+            frame = allocateFrame();
+        }
+        return frame;
+    }
+
+    /** The live space with the most resident + swapped pages (lowest id on a tie), or null. */
+    private DemandPagedSpace largestSpace() {
+        DemandPagedSpace best = null;
+        for (DemandPagedSpace s : spaces.values()) {
+            long size = s.resident.size() + s.swapped.size();
+            if (best == null || size > best.resident.size() + best.swapped.size()
+                    || (size == best.resident.size() + best.swapped.size() && s.id() < best.id())) {
+                best = s;
+            }
+        }
+        return best;
+    }
+
+    public void setOutOfMemoryHandler(OutOfMemoryHandler handler) {
+        lock.lock();
+        try {
+            this.oomHandler = handler;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -214,18 +349,74 @@ public final class VmCore implements AutoCloseable {
         return false;
     }
 
-    /** Evicts up to {@code pages} pages; returns how many went. */
+    /** Pages one batched reclaim writes in one go (one io_uring submission). */
+    static final int RECLAIM_BATCH = 32;
+
+    /** Evicts up to {@code pages} pages, in batches whose writes go to the device together; returns how many went. */
     public long reclaim(long pages) {
         lock.lock();
         try {
             long done = 0;
-            while (done < pages && reclaimOne()) {
-                done++;
+            while (done < pages) {
+                long went = reclaimBatch((int) Math.min(RECLAIM_BATCH, pages - done));
+                if (went == 0) {
+                    break;
+                }
+                done += went;
             }
             return done;
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Evicts up to {@code max} pages chosen by the algorithm: every eviction is prepared (slot
+     * chosen), the slots that need it are written in one batch, then every eviction is committed;
+     * if the batch fails, every page stays resident. Caller holds the lock.
+     */
+    private long reclaimBatch(int max) {
+        if (swap == null) {
+            return 0;
+        }
+        List<DemandPagedSpace.PendingEviction> batch = new ArrayList<>(max);
+        while (batch.size() < max) {
+            SwapAlgorithm.Page victim = algorithm.victim(probe);
+            if (victim == null) {
+                break;
+            }
+            DemandPagedSpace space = spaces.get(victim.spaceId());
+            DemandPagedSpace.PendingEviction p = space == null ? null : space.prepareEvict(victim.virtualAddress(), 0);
+            if (p == null) {
+                if (space != null && space.resident.containsKey(victim.virtualAddress())) {
+                    algorithm.resident(victim);
+                }
+                break;
+            }
+            batch.add(p);
+        }
+        int writes = 0;
+        int[] slots = new int[batch.size()];
+        MemorySegment[] pages = new MemorySegment[batch.size()];
+        for (DemandPagedSpace.PendingEviction p : batch) {
+            if (p.write()) {
+                slots[writes] = p.slot();
+                pages[writes++] = memory.asSlice(p.frame(), 4096);
+            }
+        }
+        try {
+            swap.writeBatch(slots, pages, writes);
+        } catch (IOException e) {
+            for (DemandPagedSpace.PendingEviction p : batch) {
+                p.space().abortEvict(p);
+                algorithm.resident(new SwapAlgorithm.Page(p.space().id(), p.page()));
+            }
+            return 0;
+        }
+        for (DemandPagedSpace.PendingEviction p : batch) {
+            p.space().commitEvict(p);
+        }
+        return batch.size();
     }
 
     /** Records the frame's only mapping being swapped out: frees the frame. Caller holds the lock. */
@@ -272,8 +463,10 @@ public final class VmCore implements AutoCloseable {
             int moves = 0;
             for (int f = base; f < base + n && moves < bestMoves; f++) {
                 long pa = (long) f << 12;
-                if (refs[f] > 0) {
+                if (refs[f] > 0 && !viewed(pa)) {
                     moves++;
+                } else if (refs[f] > 0) {
+                    moves = Integer.MAX_VALUE;
                 } else if (!frames.isFreeFrame(pa)) {
                     moves = Integer.MAX_VALUE;
                 }
@@ -314,6 +507,20 @@ public final class VmCore implements AutoCloseable {
         return ok && held.size() == n;
     }
 
+    /** Whether a process has an open view of the frame (it must not move). */
+    private boolean viewed(long frame) {
+        List<Mapper> mappers = reverse.get(frame);
+        if (mappers == null) {
+            return false;
+        }
+        for (Mapper m : mappers) {
+            if (m.space().hasViews(m.virtualAddress())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Moves a data frame's content and every mapping of it to {@code to}. */
     private void migrate(long from, long to) {
         MemorySegment.copy(memory, from, memory, to, 4096);
@@ -341,7 +548,7 @@ public final class VmCore implements AutoCloseable {
         lock.lock();
         try {
             return new VmStats(minorFaults, majorFaults, cowFaults, signals, swapOuts, swapIns, swapCacheHits,
-                    compactions, migratedFrames, swap == null ? 0 : swap.slots(), swap == null ? 0 : swap.usedSlots());
+                    compactions, migratedFrames, swap == null ? 0 : swap.slots(), swap == null ? 0 : swap.usedSlots(), oomKills, backgroundReclaims);
         } finally {
             lock.unlock();
         }
@@ -352,6 +559,8 @@ public final class VmCore implements AutoCloseable {
     public void close() throws IOException {
         lock.lock();
         try {
+            closedCore = true;
+            pressure.signalAll();
             if (swap != null) {
                 swap.close();
             }

@@ -7,6 +7,10 @@ import java.util.List;
 import dev.kosh.api.Console;
 import dev.kosh.api.Errno;
 import dev.kosh.api.KoshException;
+import dev.kosh.api.Memory;
+import dev.kosh.api.MemoryUsage;
+import dev.kosh.api.MemoryWindow;
+import dev.kosh.api.PageProtection;
 import dev.kosh.api.Message;
 import dev.kosh.api.Outgoing;
 import dev.kosh.api.ProcessContext;
@@ -28,7 +32,10 @@ import dev.kosh.examples.memory.MemoryProtocol.Statistics;
  * and a number, reads them back, prints the statistics, frees the region (and shows its mapping
  * is gone) and prints the statistics again. {@code --alloc BYTES...}: allocates each size in turn
  * and keeps them (shows the budget). {@code --hold BYTES}: allocates, maps and waits until the
- * region's capability ends (the service revoked it). Every failure prints {@code memory-client:
+ * region's capability ends (the service revoked it). {@code --vm}: no service at all, the process's
+ * own address space through {@code ctx.memory()}: maps pages, writes and reads them, makes one
+ * read-only and shows the fault a write gets, grows the heap with brk, writes through a window, and
+ * prints its usage. Every failure prints {@code memory-client:
  * ... failed: ERRNO: message} and ends the process with exit code 2.
  */
 public final class MemoryClient implements Program {
@@ -41,6 +48,14 @@ public final class MemoryClient implements Program {
     public int main(ProcessContext ctx) {
         Console out = ctx.console();
         List<String> args = ctx.args();
+        if (args.size() == 1 && args.getFirst().equals("--vm")) {
+            try {
+                return ownMemory(ctx);
+            } catch (KoshException e) {
+                out.println("memory-client: memory call failed: " + e.getMessage());
+                return 2;
+            }
+        }
         int service;
         try {
             service = ctx.ipc().lookup(MemoryProtocol.NAME).orThrow();
@@ -65,9 +80,42 @@ public final class MemoryClient implements Program {
             out.println("memory-client: call failed: " + e.getMessage());
             return 2;
         } catch (NumberFormatException e) {
-            out.println("memory-client: usage: memory-client [--alloc BYTES... | --hold BYTES]");
+            out.println("memory-client: usage: memory-client [--alloc BYTES... | --hold BYTES | --vm]");
             return 2;
         }
+    }
+
+    /** The system calls on the process's own address space (docs/memory.md). */
+    private static int ownMemory(ProcessContext ctx) {
+        Console out = ctx.console();
+        Memory m = ctx.memory();
+        long page = Memory.PAGE_SIZE;
+        long at = m.map(4, PageProtection.READ_WRITE, 0).orThrow();
+        out.println("memory-client: mapped 4 pages at 0x" + Long.toHexString(at));
+        byte[] text = "hello, own memory".getBytes(StandardCharsets.UTF_8);
+        m.write(at + 100, text, 0, text.length).orThrow();
+        byte[] back = new byte[text.length];
+        m.read(at + 100, back, 0, back.length).orThrow();
+        out.println("memory-client: read back '" + new String(back, StandardCharsets.UTF_8) + "'");
+        m.protect(at, page, PageProtection.READ).orThrow();
+        if (m.write(at, text, 0, 1) instanceof SysResult.Err<Integer> fault) {
+            out.println("memory-client: write to a read-only page: " + fault.errno() + " " + fault.message());
+        }
+        m.unmap(at + 3 * page, page).orThrow();
+        if (m.read(at + 3 * page, back, 0, 1) instanceof SysResult.Err<Integer> fault) {
+            out.println("memory-client: read of an unmapped page: " + fault.errno());
+        }
+        long base = m.brk(0).orThrow();
+        long brk = m.brk(base + 3 * page).orThrow();
+        out.println("memory-client: heap grown by " + (brk - base) + " bytes");
+        try (MemoryWindow w = m.view(at + page, 8, true).orThrow()) {
+            w.putLong(0, 0x4b6f7368L);
+            out.println("memory-client: wrote through a window of " + w.size() + " bytes: " + Long.toHexString(w.getLong(0)));
+        }
+        MemoryUsage u = m.usage().orThrow();
+        out.println("memory-client: usage " + u.residentPages() + " resident pages, " + u.tablePages() + " page tables, quota "
+                + u.frameQuota() + " frames, swap quota " + u.swapQuota() + " pages");
+        return 0;
     }
 
     private static int demo(ProcessContext ctx, int service) {
