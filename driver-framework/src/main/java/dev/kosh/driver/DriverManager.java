@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import dev.kosh.api.Errno;
 import dev.kosh.api.ExitStatus;
@@ -73,6 +74,8 @@ public final class DriverManager {
      */
     private final Object dependencies = new Object();
     private volatile boolean shuttingDown;
+    /** The thread that kills drivers holding a request past their deadline; null while no driver is live. Guarded by this. */
+    private Thread deadlineWatchdog;
 
     /** A manager with an empty device registry (no hardware until {@link DeviceRegistry#scan} is called). */
     public DriverManager(ProcessTable table, Journal journal) {
@@ -98,6 +101,9 @@ public final class DriverManager {
         if (slot != null && (slot.state == DriverState.STARTING || slot.state == DriverState.RESTARTING)) slot.process = p;
     }
 
+    /** Why instance {@code pid} of a driver faulted. */
+    record Fault(int pid, String cause) {}
+
     /** One driver's place in the manager. */
     static final class Slot {
         final String name;
@@ -122,9 +128,15 @@ public final class DriverManager {
         final Deque<String> lastRequests = new ArrayDeque<>(); // guarded by itself
         volatile DriverState state = DriverState.STARTING;
         volatile KoshProcess process;
+        /** The request the current instance is serving; taken over by the exit hook when it dies. Written under this. */
         volatile DriverHost.Pending inFlight;
         volatile long inFlightSince;
-        volatile String faultCause;
+        /** Why the instance {@code fault.pid} faulted, said by that instance (or the manager, for a hang). */
+        volatile Fault fault;
+        /** The last instance the exit hook buried: its late steps are ignored. Guarded by this. */
+        private int exitedPid;
+        /** The instance the manager is killing for a hang (so that it is killed once). Guarded by this. */
+        private int killingPid;
         volatile String lastError = "";
         volatile CrashDump lastCrash;
         volatile boolean stopping;
@@ -160,18 +172,32 @@ public final class DriverManager {
             ready.complete(caps);
         }
 
-        void initFailed(DriverError error) {
+        /**
+         * Instance {@code pid}'s {@code init} failed. On the first start the driver is failed (its
+         * starter hears why); on a restart it is a fault like any other: true, and the instance
+         * ends as faulted so that supervision decides.
+         */
+        boolean initFailed(int pid, DriverError error) {
+            String why = "init: " + error.code() + " " + error.message();
+            if (state == DriverState.RESTARTING) {
+                fault = new Fault(pid, "restarted instance failed " + why);
+                return true;
+            }
             state = DriverState.FAILED;
-            lastError = "init: " + error.code() + " " + error.message();
+            lastError = why;
             journal.error("driver " + name, "init failed: " + error.code() + ": " + error.message());
             ready.complete(null);
+            return false;
         }
 
         DriverHost.Pending nextReplay() {
             return replay.pollFirst();
         }
 
-        void begin(DriverHost.Pending p) {
+        /** Instance {@code pid} starts serving {@code p}; false if it is no longer the current instance. */
+        synchronized boolean begin(int pid, DriverHost.Pending p) {
+            KoshProcess current = process;
+            if (current == null || current.pid() != pid || exitedPid == pid) return false;
             inFlightSince = System.nanoTime();
             inFlight = p;
             synchronized (lastRequests) {
@@ -179,22 +205,48 @@ public final class DriverManager {
                         + (p.request().idempotent() ? ", idempotent" : "") + ")");
                 if (lastRequests.size() > LAST_REQUESTS) lastRequests.removeFirst();
             }
+            return true;
         }
 
-        void served(DriverHost.Pending p) {
+        /**
+         * Instance {@code pid} has answered {@code p}: true if the answer may go out, false if the
+         * exit hook took the request over meanwhile (the instance was killed while serving it).
+         */
+        synchronized boolean served(int pid, DriverHost.Pending p) {
+            if (inFlight != p || exitedPid == pid) return false;
             inFlight = null;
             requests.incrementAndGet();
+            return true;
+        }
+
+        /** A request an ending instance took from the channel but did not start: first in line for the next. */
+        void requeue(DriverHost.Pending p) {
+            replay.addFirst(p);
+        }
+
+        /** Instance {@code pid} died: the request it was serving, if any, now belongs to the manager. */
+        synchronized DriverHost.Pending exited(int pid) {
+            exitedPid = pid;
+            DriverHost.Pending orphan = inFlight;
+            inFlight = null;
+            return orphan;
+        }
+
+        /** True the first time the manager decides to kill instance {@code pid} for holding {@code p}. */
+        synchronized boolean killForHang(int pid, DriverHost.Pending p) {
+            if (inFlight != p || killingPid == pid || exitedPid == pid) return false;
+            killingPid = pid;
+            return true;
         }
 
         /** Called by the driver's own thread just before its process ends on a fault. */
-        void faulted(String cause) {
-            faults.incrementAndGet();
-            faultCause = cause;
-            lastError = "fault: " + cause;
+        void faulted(int pid, String cause) {
+            fault = new Fault(pid, cause);
         }
 
-        void cleanupFailed(RuntimeException e) {
-            journal.warn("driver " + name, "cleanup threw " + e);
+        void cleanupFailed(int pid, RuntimeException e, boolean alreadyFaulted) {
+            journal.warn("driver " + name, "cleanup of pid " + pid + " threw " + e);
+            if (!alreadyFaulted) fault = new Fault(pid, "cleanup threw " + e);
         }
 
         List<String> lastRequests() {
@@ -293,6 +345,7 @@ public final class DriverManager {
     }
 
     private SysResult<KoshProcess> spawn(Slot slot) {
+        watchDeadlines();
         var request = new ProcessTable.SpawnRequest(slot.bundle, List.of(), ProcessTable.INIT_PID, slot.capabilities,
                 Priority.INTERACTIVE, PROCESS_PREFIX + slot.name);
         SysResult<KoshProcess> r = table.spawn(request);
@@ -466,13 +519,16 @@ public final class DriverManager {
             try {
                 return SysResult.ok(reply.get(Math.max(0, step), TimeUnit.NANOSECONDS));
             } catch (TimeoutException e) {
+                // Giving up completes the reply, so that a request still waiting is never served
+                // after its caller was told it was not (the driver skips completed ones).
                 DriverState now = slot.state;
                 if (now == DriverState.FAILED || now == DriverState.STOPPED) {
-                    return SysResult.ok(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + name + " is " + now.label()));
+                    return SysResult.ok(giveUp(reply, DriverError.Code.UNAVAILABLE, "driver " + name + " is " + now.label()));
                 }
                 if (System.nanoTime() - deadline >= 0) {
-                    if (slot.inFlight == pending) hung(slot, timeout);
-                    return SysResult.ok(DriverResponse.failed(DriverError.Code.TIMEOUT, "driver " + name + " did not answer within " + timeout.toMillis() + " ms"));
+                    DriverResponse answer = giveUp(reply, DriverError.Code.TIMEOUT, "driver " + name + " did not answer within " + timeout.toMillis() + " ms");
+                    if (slot.inFlight == pending) hung(slot, pending, timeout);
+                    return SysResult.ok(answer);
                 }
             } catch (ExecutionException e) {
                 throw new IllegalStateException("reply futures never fail", e);
@@ -480,23 +536,70 @@ public final class DriverManager {
         }
     }
 
-    /** A driver sat on a request past its caller's deadline: isolate it (the exit hook restarts it). */
-    private void hung(Slot slot, Duration timeout) {
+    /** Answers {@code reply} with an error unless the driver's answer got there first; the answer that won. */
+    private static DriverResponse giveUp(CompletableFuture<DriverResponse> reply, DriverError.Code code, String why) {
+        DriverResponse mine = DriverResponse.failed(code, why);
+        return reply.complete(mine) ? mine : reply.join();
+    }
+
+    /**
+     * A driver sat on {@code pending} past a deadline (its caller's or its own): isolate it — its
+     * process is killed once, and the exit hook restarts it.
+     */
+    private void hung(Slot slot, DriverHost.Pending pending, Duration limit) {
         KoshProcess p = slot.process;
-        if (p == null || p.finished()) return;
-        slot.faults.incrementAndGet();
-        slot.faultCause = "hung: no answer within " + timeout.toMillis() + " ms";
-        slot.lastError = "fault: " + slot.faultCause;
-        journal.error("driver " + slot.name, "hung in handleRequest for " + timeout.toMillis() + " ms; killing pid " + p.pid());
+        if (p == null || p.finished() || !slot.killForHang(p.pid(), pending)) return;
+        slot.fault = new Fault(p.pid(), "hung: no answer within " + limit.toMillis() + " ms");
+        journal.error("driver " + slot.name, "hung in handleRequest for " + limit.toMillis() + " ms; killing pid " + p.pid());
         table.signal(p.pid(), Signal.KILL, "driver manager (hung driver)");
+    }
+
+    /**
+     * The deadline watchdog's body: every few milliseconds (a quarter of the shortest deadline,
+     * between 1 and 100 ms) it kills the drivers that have held a request past their
+     * supervision's deadline, so a hang ends even when its caller waits long or has gone. It ends
+     * when no driver is live, and {@link #watchDeadlines} starts it again when one is.
+     */
+    private void deadlineLoop() {
+        while (!shuttingDown) {
+            long now = System.nanoTime();
+            long shortest = Long.MAX_VALUE;
+            boolean live = false;
+            for (Slot s : slots.values()) {
+                if (!s.live()) continue;
+                live = true;
+                long limit = s.supervision.deadline().toNanos();
+                shortest = Math.min(shortest, limit);
+                DriverHost.Pending p = s.inFlight;
+                if (p != null && now - s.inFlightSince > limit) hung(s, p, s.supervision.deadline());
+            }
+            if (!live) {
+                synchronized (this) {
+                    if (slots.values().stream().noneMatch(Slot::live)) {
+                        deadlineWatchdog = null;
+                        return;
+                    }
+                }
+                shortest = TimeUnit.MILLISECONDS.toNanos(100);
+            }
+            LockSupport.parkNanos(Math.clamp(shortest / 4, TimeUnit.MILLISECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(100)));
+        }
+        synchronized (this) {
+            deadlineWatchdog = null;
+        }
+    }
+
+    /** Starts the deadline watchdog unless it runs (after a slot became live). */
+    private synchronized void watchDeadlines() {
+        if (deadlineWatchdog != null || shuttingDown) return;
+        deadlineWatchdog = Thread.ofPlatform().name("kosh-driver-deadlines").daemon(true).start(this::deadlineLoop);
     }
 
     private void processExited(KoshProcess p) {
         for (Slot slot : slots.values()) {
             if (slot.process != p) continue;
             ExitStatus status = p.exitFuture().join();
-            DriverHost.Pending orphan = slot.inFlight;
-            slot.inFlight = null;
+            DriverHost.Pending orphan = slot.exited(p.pid());
             if (slot.stopping || shuttingDown) {
                 if (slot.state != DriverState.FAILED) slot.state = DriverState.STOPPED;
                 if (orphan != null) orphan.reply().complete(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + slot.name + " stopped"));
@@ -507,12 +610,10 @@ public final class DriverManager {
                 closeSlot(slot, DriverError.Code.UNAVAILABLE, "driver " + slot.name + " failed: " + slot.lastError);
                 return; // init failed: nothing to restart
             }
-            String cause = slot.faultCause != null ? slot.faultCause : "process ended: " + status.reason();
-            slot.faultCause = null;
-            if (status.code() != DriverHost.EXIT_FAULT && !cause.startsWith("hung")) {
-                slot.faults.incrementAndGet();
-                slot.lastError = cause;
-            }
+            Fault said = slot.fault;
+            String cause = said != null && said.pid() == p.pid() ? said.cause() : "process ended: " + status.reason();
+            slot.faults.incrementAndGet();
+            slot.lastError = "fault: " + cause;
             CrashDump dump = new CrashDump(slot.name, p.pid(), Instant.now(), cause,
                     orphan == null ? "none" : orphan.request().operation() + (orphan.request().idempotent() ? " (idempotent)" : ""),
                     slot.lastRequests(), slot.requests.get(), slot.restarts.get());
