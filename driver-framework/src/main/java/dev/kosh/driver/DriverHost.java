@@ -27,8 +27,19 @@ import dev.kosh.ipc.MpscChannel;
  * lose a request that its successor now owns.
  */
 final class DriverHost implements Program {
-    /** A request waiting in the channel, with the future its caller waits on. */
-    record Pending(DriverRequest request, CompletableFuture<DriverResponse> reply) {}
+    /**
+     * A request waiting in the channel, with the future its caller waits on; {@code replays} counts
+     * the instances it was replayed to after being in flight at a fault.
+     */
+    record Pending(DriverRequest request, CompletableFuture<DriverResponse> reply, int replays) {
+        Pending(DriverRequest request, CompletableFuture<DriverResponse> reply) {
+            this(request, reply, 0);
+        }
+
+        Pending replayed() {
+            return new Pending(request, reply, replays + 1);
+        }
+    }
 
     /** Exit code of a driver process that faulted. */
     static final int EXIT_FAULT = 3;

@@ -59,6 +59,8 @@ public final class DriverManager {
     private static final Duration POLL_STEP = Duration.ofMillis(50);
     /** Driver processes are named {@code drv:NAME}. */
     static final String PROCESS_PREFIX = "drv:";
+    /** How many new instances an idempotent request in flight at a fault is replayed to before it is answered FAULT. */
+    static final int MAX_REPLAYS = 1;
     /** Requests a crash dump remembers. */
     private static final int LAST_REQUESTS = 8;
 
@@ -648,9 +650,16 @@ public final class DriverManager {
     private void restart(Slot slot, DriverHost.Pending orphan, String cause) {
         slot.state = DriverState.RESTARTING;
         slot.ready = new CompletableFuture<>();
+        boolean replaying = false;
         if (orphan != null) {
-            if (orphan.request().idempotent()) {
-                slot.replay.addFirst(orphan);
+            if (orphan.request().idempotent() && orphan.replays() < MAX_REPLAYS) {
+                slot.replay.addFirst(orphan.replayed());
+                replaying = true;
+            } else if (orphan.request().idempotent()) {
+                // A request that was in flight at every fault of its last instances is likely the
+                // cause: replaying it again would restart the driver until it is marked failed.
+                orphan.reply().complete(DriverResponse.failed(DriverError.Code.FAULT, "driver " + slot.name + " faulted ("
+                        + cause + ") on this request again after it was replayed " + orphan.replays() + " time(s); not replayed again"));
             } else {
                 orphan.reply().complete(DriverResponse.failed(DriverError.Code.RESTARTED, "driver " + slot.name
                         + " was restarted after a fault (" + cause + "); the request was not replayed because it is not idempotent"));
@@ -660,7 +669,7 @@ public final class DriverManager {
         if (spawn(slot) instanceof SysResult.Ok<KoshProcess> ok) {
             journal.warn("driver " + slot.name, "restarted as pid " + ok.value().pid() + " (restart " + n + ", at most "
                     + slot.supervision.maxRestarts() + " in " + slot.supervision.window().toSeconds() + " s)"
-                    + (orphan != null && orphan.request().idempotent() ? "; replaying the request in flight" : ""));
+                    + (replaying ? "; replaying the request in flight" : ""));
         } else {
             closeSlot(slot, DriverError.Code.UNAVAILABLE, "driver " + slot.name + " could not be restarted: " + slot.lastError);
         }
