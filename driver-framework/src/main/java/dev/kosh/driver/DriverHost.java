@@ -110,8 +110,7 @@ final class DriverHost implements Program {
                 slot.faulted(pid, name + " answered '" + p.request().operation() + "' with a malformed response: " + malformed);
                 return EXIT_FAULT;
             }
-            if (!slot.served(pid, p)) return EXIT_FAULT; // killed meanwhile: the manager has taken the request over
-            p.reply().complete(response);
+            if (!slot.served(pid, p, response)) return EXIT_FAULT; // killed meanwhile: the manager has taken the request over
         }
         return 0;
     }

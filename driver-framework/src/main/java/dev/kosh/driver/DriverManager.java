@@ -68,6 +68,7 @@ public final class DriverManager {
     private final Journal journal;
     private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
     private final DeviceRegistry devices;
+    private final RequestJournal requestJournal;
     /**
      * Makes a dependency check and the change it allows one step: {@link #start} checks that what
      * a driver requires is running and adds its slot; {@link #stop} checks that no driver depends
@@ -84,11 +85,21 @@ public final class DriverManager {
         this(table, journal, new DeviceRegistry());
     }
 
-    /** A manager whose drivers are bound to the devices of {@code devices}. */
+    /** A manager whose drivers are bound to the devices of {@code devices}, with no request journal. */
     public DriverManager(ProcessTable table, Journal journal, DeviceRegistry devices) {
+        this(table, journal, devices, null);
+    }
+
+    /**
+     * A manager whose drivers are bound to the devices of {@code devices} and journal their
+     * requests in {@code requests} (null: none; a request in flight at a fault is then replayed
+     * from the caller's copy in memory).
+     */
+    public DriverManager(ProcessTable table, Journal journal, DeviceRegistry devices, RequestJournal requests) {
         this.table = table;
         this.journal = journal;
         this.devices = devices;
+        this.requestJournal = requests;
         table.onSpawn(this::processSpawned);
         table.onExit(this::processExited);
     }
@@ -143,13 +154,13 @@ public final class DriverManager {
         volatile CrashDump lastCrash;
         volatile boolean stopping;
         private final Journal journal;
-
-        Slot(String name, String bundle, boolean essential, Set<String> capabilities, Supervision supervision, Journal journal) {
-            this(DriverDescriptor.of(name, bundle), essential, capabilities, supervision, DriverContext.noDevices(name), journal);
-        }
+        /** Where this driver's requests are journaled before dispatch; null: no request journal (in-flight kept in memory only). */
+        private final RequestJournal.Log log;
+        /** The request journal's number for {@link #inFlight}. Guarded by this. */
+        private long inFlightSeq;
 
         Slot(DriverDescriptor d, boolean essential, Set<String> capabilities, Supervision supervision, DriverContext context,
-             Journal journal) {
+             Journal journal, RequestJournal.Log log) {
             this.name = d.name();
             this.bundle = d.bundle();
             this.essential = essential;
@@ -159,6 +170,7 @@ public final class DriverManager {
             this.provides = d.provides();
             this.context = context;
             this.journal = journal;
+            this.log = log;
         }
 
         /** Counts as present for the drivers that depend on it: up, coming up, or being restarted. */
@@ -202,6 +214,7 @@ public final class DriverManager {
             if (current == null || current.pid() != pid || exitedPid == pid) return false;
             inFlightSince = System.nanoTime();
             inFlight = p;
+            if (log != null) inFlightSeq = log.accepted(p.request());
             synchronized (lastRequests) {
                 lastRequests.addLast(p.request().operation() + "(" + p.request().payloadLength() + " B"
                         + (p.request().idempotent() ? ", idempotent" : "") + ")");
@@ -211,13 +224,17 @@ public final class DriverManager {
         }
 
         /**
-         * Instance {@code pid} has answered {@code p}: true if the answer may go out, false if the
-         * exit hook took the request over meanwhile (the instance was killed while serving it).
+         * Instance {@code pid} has answered {@code p} with {@code response}: marks it completed in
+         * the request journal and answers the caller, both under this monitor, so the exit hook
+         * sees the request either answered or in flight, never in between. False if the exit
+         * hook took the request over meanwhile (the instance was killed while serving it).
          */
-        synchronized boolean served(int pid, DriverHost.Pending p) {
+        synchronized boolean served(int pid, DriverHost.Pending p, DriverResponse response) {
             if (inFlight != p || exitedPid == pid) return false;
             inFlight = null;
             requests.incrementAndGet();
+            if (log != null) log.completed(inFlightSeq);
+            p.reply().complete(response);
             return true;
         }
 
@@ -226,12 +243,32 @@ public final class DriverManager {
             replay.addFirst(p);
         }
 
-        /** Instance {@code pid} died: the request it was serving, if any, now belongs to the manager. */
+        /**
+         * Instance {@code pid} died: the request it was serving, if any, now belongs to the manager.
+         * With a request journal, the request is the one read back from the journal (journaled
+         * before dispatch, not completed), paired with its caller's reply; journaled requests no
+         * caller waits for are reported and dropped.
+         */
         synchronized DriverHost.Pending exited(int pid) {
             exitedPid = pid;
             DriverHost.Pending orphan = inFlight;
             inFlight = null;
-            return orphan;
+            if (log == null) return orphan;
+            DriverHost.Pending journaled = null;
+            for (RequestJournal.Entry e : log.unfinished()) {
+                if (orphan != null && e.seq() == inFlightSeq) {
+                    journaled = new DriverHost.Pending(e.request(), orphan.reply(), orphan.replays());
+                } else {
+                    journal.warn("driver " + name, "request #" + e.seq() + " (" + e.request().operation()
+                            + ") was journaled but neither completed nor waited for; dropped");
+                }
+            }
+            if (orphan != null && journaled == null) {
+                journal.error("driver " + name, "the request in flight (#" + inFlightSeq + ", " + orphan.request().operation()
+                        + ") is missing from the request journal; using the caller's copy");
+                return orphan;
+            }
+            return journaled;
         }
 
         /** True the first time the manager decides to kill instance {@code pid} for holding {@code p}. */
@@ -311,7 +348,9 @@ public final class DriverManager {
             return SysResult.err(Errno.INVALID_ARGUMENT, "a driver needs a name, a bundle, capabilities, a supervision and a timeout");
         }
         String name = descriptor.name();
-        Slot slot = new Slot(descriptor, essential, capabilities, supervision, devices.context(name), journal);
+        RequestJournal.Log log = requestJournal == null ? null : requestJournal.log(name);
+        if (log != null) reportUnfinished(name, log);
+        Slot slot = new Slot(descriptor, essential, capabilities, supervision, devices.context(name), journal, log);
         synchronized (dependencies) {
             List<String> missing = descriptor.requires().stream().filter(r -> !providedBy(r, null, DriverState.RUNNING)).sorted().toList();
             if (!missing.isEmpty()) {
@@ -484,6 +523,19 @@ public final class DriverManager {
     public List<String> devicesOf(String name) {
         Slot s = slots.get(name);
         return s == null ? List.of() : s.context.devices().stream().map(r -> r.device()).toList();
+    }
+
+    /**
+     * Requests a driver's log holds from before this start (dispatched, never completed: the
+     * kernel stopped while they were in flight) cannot be answered, their callers are gone; they
+     * are journaled so that {@code dmesg} tells, and closed.
+     */
+    private void reportUnfinished(String name, RequestJournal.Log log) {
+        List<RequestJournal.Entry> left = log.unfinished();
+        if (left.isEmpty()) return;
+        journal.warn("driver " + name, left.size() + " request(s) dispatched before the driver last ended were never completed: "
+                + left.stream().limit(8).map(e -> "#" + e.seq() + " " + e.request().operation()
+                + (e.request().idempotent() ? " (idempotent)" : "")).toList());
     }
 
     /** The system is halting: drivers that end from now on are not restarted. */
@@ -669,7 +721,7 @@ public final class DriverManager {
         if (spawn(slot) instanceof SysResult.Ok<KoshProcess> ok) {
             journal.warn("driver " + slot.name, "restarted as pid " + ok.value().pid() + " (restart " + n + ", at most "
                     + slot.supervision.maxRestarts() + " in " + slot.supervision.window().toSeconds() + " s)"
-                    + (replaying ? "; replaying the request in flight" : ""));
+                    + (replaying ? "; replaying the request in flight" + (slot.log != null ? " from the request journal" : " (the caller's copy)") : ""));
         } else {
             closeSlot(slot, DriverError.Code.UNAVAILABLE, "driver " + slot.name + " could not be restarted: " + slot.lastError);
         }

@@ -17,6 +17,7 @@ import dev.kosh.driver.DriverInfo;
 import dev.kosh.driver.DeviceRegistry;
 import dev.kosh.driver.DriverDescriptor;
 import dev.kosh.driver.DriverManager;
+import dev.kosh.driver.RequestJournal;
 import dev.kosh.driver.DriverManifest;
 import dev.kosh.driver.Parsed;
 import dev.kosh.driver.ScanReport;
@@ -79,6 +80,7 @@ final class Kernel implements AutoCloseable {
     private ConsoleAgent console;
     private IpcKernel ipc;
     private DriverManager drivers;
+    private RequestJournal driverRequests;
     private BundlePrograms programs;
     private Init init;
     private HttpEndpoint http;
@@ -240,7 +242,10 @@ final class Kernel implements AutoCloseable {
     }
 
     private String startDriverManager() throws Exception {
-        drivers = new DriverManager(table, journal, new DeviceRegistry());
+        // Driver requests are journaled before dispatch (Chronicle, one queue per driver): what a
+        // restarted driver is replayed is read back from there.
+        driverRequests = RequestJournal.open(dataDir.resolve("driver-requests"));
+        drivers = new DriverManager(table, journal, new DeviceRegistry(), driverRequests);
         programs = new BundlePrograms(framework, drivers);
         // Every installed driver bundle's manifest is read; the hardware the HAL sees is matched to it.
         int registered = 0;
@@ -459,6 +464,7 @@ final class Kernel implements AutoCloseable {
                     table.terminateAll(config.stopTimeout());
                     table.close();
                 }
+                if (driverRequests != null) driverRequests.close();
             });
             step("console", () -> { if (console != null) console.close(); });
             step("framework", () -> { if (framework != null) framework.close(); });

@@ -21,9 +21,11 @@ import dev.kosh.api.Errno;
 import dev.kosh.api.Program;
 import dev.kosh.api.Signal;
 import dev.kosh.api.SysResult;
+import dev.kosh.driver.DeviceRegistry;
 import dev.kosh.driver.DriverInfo;
 import dev.kosh.driver.DriverManager;
 import dev.kosh.driver.DriverState;
+import dev.kosh.driver.RequestJournal;
 import dev.kosh.driver.Supervision;
 import dev.kosh.driver.api.DriverError;
 import dev.kosh.driver.api.DriverRequest;
@@ -40,7 +42,7 @@ import dev.kosh.scheduler.KernelThreads;
  * The driver fault-injection campaign, reported the MINIX 3 way (issue 6): a driver that commits
  * injected faults of every class runs as a real driver process under the real driver manager —
  * process table, woven-code preemption points (the sandbox hooks), allocation watchdog, Chronicle
- * journal — while clients stream requests to it. It counts faults injected and detected, kernel
+ * journal and request journal (in-flight requests replayed from it) — while clients stream requests to it. It counts faults injected and detected, kernel
  * crashes, hangs and acknowledged requests lost, and the restart latency per class: from the
  * injector hearing its faulting request answered (or sending the TERM, for cleanup crashes) to
  * the first answer of the new instance.
@@ -69,6 +71,7 @@ public final class FaultCampaign implements AutoCloseable {
     private final ChronicleJournal journal;
     private final ProcessTable table;
     private final AllocationWatchdog watchdog;
+    private final RequestJournal requests;
     private final DriverManager manager;
     private final FaultyDriver.Arming arming = new FaultyDriver.Arming();
     private final Duration deadline;
@@ -85,7 +88,8 @@ public final class FaultCampaign implements AutoCloseable {
         table.useLimits(r -> r.displayName() != null && r.displayName().startsWith("drv:") ? DRIVER_LIMITS : ProcessLimits.DEFAULT);
         watchdog = new AllocationWatchdog(table, threads, WATCHDOG_PERIOD);
         if (!watchdog.start()) throw new IllegalStateException("this JVM cannot count allocations: no quota bombs can be caught");
-        manager = new DriverManager(table, journal);
+        requests = RequestJournal.open(directory.resolve("driver-requests"));
+        manager = new DriverManager(table, journal, new DeviceRegistry(), requests);
     }
 
     /** The launcher's program loader, in small: the driver bundle's program is the manager's host for a new instance. */
@@ -361,6 +365,7 @@ public final class FaultCampaign implements AutoCloseable {
         table.terminateAll(Duration.ofSeconds(2));
         watchdog.close();
         table.close();
+        requests.close();
         journal.close();
     }
 
