@@ -69,6 +69,12 @@ public final class DriverManager {
     private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
     private final DeviceRegistry devices;
     private final RequestJournal requestJournal;
+    /** Interrupt lines of bound devices; the platform (or a simulated device) raises them. */
+    private final InterruptLines interruptLines = new InterruptLines();
+    /** Where drivers' DMA buffers come from; null until {@link #grantHardware}. */
+    private volatile dev.kosh.memory.PhysicalMemory dmaMemory;
+    /** The host's port device; drivers started from now on reach their port ranges through it. */
+    private volatile java.nio.file.Path portDevice = java.nio.file.Path.of("/dev/port");
     /**
      * Makes a dependency check and the change it allows one step: {@link #start} checks that what
      * a driver requires is running and adds its slot; {@link #stop} checks that no driver depends
@@ -129,6 +135,8 @@ public final class DriverManager {
         final Set<String> provides;
         /** What each instance's {@code init} is given: the bound devices' resources, fixed at start. */
         final DriverContext context;
+        /** The interrupt lines, ports and DMA buffers behind {@link #context}; null for a driver of no device. */
+        final HardwareGrants grants;
         final MpscChannel<DriverHost.Pending> channel = new MpscChannel<>(CHANNEL_CAPACITY);
         /** Requests of a faulted instance to serve before the channel (idempotent ones only). */
         final ConcurrentLinkedDeque<DriverHost.Pending> replay = new ConcurrentLinkedDeque<>();
@@ -160,7 +168,7 @@ public final class DriverManager {
         private long inFlightSeq;
 
         Slot(DriverDescriptor d, boolean essential, Set<String> capabilities, Supervision supervision, DriverContext context,
-             Journal journal, RequestJournal.Log log) {
+             HardwareGrants grants, Journal journal, RequestJournal.Log log) {
             this.name = d.name();
             this.bundle = d.bundle();
             this.essential = essential;
@@ -169,6 +177,7 @@ public final class DriverManager {
             this.requires = d.requires();
             this.provides = d.provides();
             this.context = context;
+            this.grants = grants;
             this.journal = journal;
             this.log = log;
         }
@@ -350,7 +359,12 @@ public final class DriverManager {
         String name = descriptor.name();
         RequestJournal.Log log = requestJournal == null ? null : requestJournal.log(name);
         if (log != null) reportUnfinished(name, log);
-        Slot slot = new Slot(descriptor, essential, capabilities, supervision, devices.context(name), journal, log);
+        DriverContext bound = devices.context(name);
+        HardwareGrants grants = bound.devices().isEmpty() ? null
+                : new HardwareGrants(name, bound.devices(), interruptLines, portDevice, dmaMemory);
+        DriverContext context = grants == null ? bound
+                : new DriverContext(name, bound.devices(), bound.mmio(), grants, grants, grants);
+        Slot slot = new Slot(descriptor, essential, capabilities, supervision, context, grants, journal, log);
         synchronized (dependencies) {
             List<String> missing = descriptor.requires().stream().filter(r -> !providedBy(r, null, DriverState.RUNNING)).sorted().toList();
             if (!missing.isEmpty()) {
@@ -433,6 +447,7 @@ public final class DriverManager {
             if (!p.finished()) table.signal(p.pid(), Signal.KILL, "driver manager");
         }
         slot.state = DriverState.STOPPED;
+        if (slot.grants != null) slot.grants.endInstance();
         closeSlot(slot, DriverError.Code.UNAVAILABLE, "driver " + name + " stopped");
         slots.remove(name, slot);
         journal.info("driver " + name, "stopped");
@@ -512,6 +527,21 @@ public final class DriverManager {
             out.add(new LaunchOutcome.Skipped(b.driver(), b.reason()));
         }
         return out;
+    }
+
+    /**
+     * Where the hardware grants of drivers started from now on come from: DMA buffers from
+     * {@code dma} (null: none), I/O ports through {@code portDevice} (null or absent: refused, with
+     * the reason).
+     */
+    public void grantHardware(dev.kosh.memory.PhysicalMemory dma, java.nio.file.Path portDevice) {
+        this.dmaMemory = dma;
+        this.portDevice = portDevice;
+    }
+
+    /** The interrupt lines granted to drivers: what delivers a device's interrupts raises its line here. */
+    public InterruptLines interrupts() {
+        return interruptLines;
     }
 
     /** The device registry: the hardware, the drivers' match rules, and who is bound to what ({@code lsdev}). */
@@ -654,6 +684,7 @@ public final class DriverManager {
             if (slot.process != p) continue;
             ExitStatus status = p.exitFuture().join();
             DriverHost.Pending orphan = slot.exited(p.pid());
+            if (slot.grants != null) slot.grants.endInstance(); // its DMA buffers and ports go with it
             if (slot.stopping || shuttingDown) {
                 if (slot.state != DriverState.FAILED) slot.state = DriverState.STOPPED;
                 if (orphan != null) orphan.reply().complete(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + slot.name + " stopped"));

@@ -246,6 +246,7 @@ final class Kernel implements AutoCloseable {
         // restarted driver is replayed is read back from there.
         driverRequests = RequestJournal.open(dataDir.resolve("driver-requests"));
         drivers = new DriverManager(table, journal, new DeviceRegistry(), driverRequests);
+        drivers.grantHardware(memory, java.nio.file.Path.of("/dev/port")); // DMA from the arena; ports where the host has them
         programs = new BundlePrograms(framework, drivers);
         // Every installed driver bundle's manifest is read; the hardware the HAL sees is matched to it.
         int registered = 0;
