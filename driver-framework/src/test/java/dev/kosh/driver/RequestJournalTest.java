@@ -86,6 +86,20 @@ class RequestJournalTest {
         }
     }
 
+    @Test
+    void aDriverStartedOnALogWithLeftoversOfAnEarlierRunReportsThemInTheJournal() throws Exception {
+        try (RequestJournal earlier = RequestJournal.open(dir)) {
+            earlier.log("disk").accepted(new DriverRequest("write", new byte[] {5}, false)); // the kernel stopped here
+        }
+        RequestJournal requests = RequestJournal.open(dir);
+        toClose.add(requests);
+        DriverManager manager = managerWith(requests, new CountDownLatch(1));
+        manager.start("disk", "dev.kosh.driver.disk", Set.of("log"), false, TIMEOUT).orThrow();
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("WARN driver disk: 1 request(s) dispatched before the driver last ended"
+                + " were never completed: [#") && l.endsWith(" write]")), lines.toString());
+        assertTrue(requests.log("disk").unfinished().isEmpty(), "reported once, then closed");
+    }
+
     /** A driver whose first instance blocks in "read" until its process is killed; later instances answer at once. */
     private static final class Stuck implements KoshDriver {
         final int instance;
