@@ -11,6 +11,7 @@ import dev.kosh.driver.api.DriverRequest;
 import dev.kosh.driver.api.DriverResponse;
 import dev.kosh.driver.api.KoshDriver;
 import dev.kosh.ipc.MpscChannel;
+import dev.kosh.sandbox.Killed;
 
 /**
  * The program a driver process runs: initialises the driver, then serves requests one at a time
@@ -101,13 +102,17 @@ final class DriverHost implements Program {
             DriverResponse response;
             try {
                 response = driver.handleRequest(p.request());
-            } catch (RuntimeException e) {
-                slot.faulted(pid, e.toString());
+            } catch (Killed k) {
+                throw k; // the kernel is unwinding this instance: not the driver's fault to report
+            } catch (RuntimeException | Error e) {
+                // An Error too (a stack overflow, say): the process would crash anyway, and this
+                // way its crash dump says where.
+                slot.faulted(pid, e.toString(), e);
                 return EXIT_FAULT; // the request stays in flight: the manager answers or replays it
             }
             String malformed = ResponseCheck.malformed(response);
             if (malformed != null) {
-                slot.faulted(pid, name + " answered '" + p.request().operation() + "' with a malformed response: " + malformed);
+                slot.faulted(pid, name + " answered '" + p.request().operation() + "' with a malformed response: " + malformed, null);
                 return EXIT_FAULT;
             }
             if (!slot.served(pid, p, response)) return EXIT_FAULT; // killed meanwhile: the manager has taken the request over

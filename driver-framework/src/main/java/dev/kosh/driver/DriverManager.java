@@ -120,8 +120,8 @@ public final class DriverManager {
         if (slot != null && (slot.state == DriverState.STARTING || slot.state == DriverState.RESTARTING)) slot.process = p;
     }
 
-    /** Why instance {@code pid} of a driver faulted. */
-    record Fault(int pid, String cause) {}
+    /** Why instance {@code pid} of a driver faulted, and where it was (innermost frames first; may be empty). */
+    record Fault(int pid, String cause, List<String> stack) {}
 
     /** One driver's place in the manager. */
     static final class Slot {
@@ -203,7 +203,7 @@ public final class DriverManager {
         boolean initFailed(int pid, DriverError error) {
             String why = "init: " + error.code() + " " + error.message();
             if (state == DriverState.RESTARTING) {
-                fault = new Fault(pid, "restarted instance failed " + why);
+                fault = new Fault(pid, "restarted instance failed " + why, List.of());
                 return true;
             }
             state = DriverState.FAILED;
@@ -287,14 +287,14 @@ public final class DriverManager {
             return true;
         }
 
-        /** Called by the driver's own thread just before its process ends on a fault. */
-        void faulted(int pid, String cause) {
-            fault = new Fault(pid, cause);
+        /** Called by the driver's own thread just before its process ends on a fault; {@code thrown} may be null. */
+        void faulted(int pid, String cause, Throwable thrown) {
+            fault = new Fault(pid, cause, thrown == null ? List.of() : CrashDump.frames(thrown.getStackTrace()));
         }
 
         void cleanupFailed(int pid, RuntimeException e, boolean alreadyFaulted) {
             journal.warn("driver " + name, "cleanup of pid " + pid + " threw " + e);
-            if (!alreadyFaulted) fault = new Fault(pid, "cleanup threw " + e);
+            if (!alreadyFaulted) fault = new Fault(pid, "cleanup threw " + e, CrashDump.frames(e.getStackTrace()));
         }
 
         List<String> lastRequests() {
@@ -633,7 +633,9 @@ public final class DriverManager {
     private void hung(Slot slot, DriverHost.Pending pending, Duration limit) {
         KoshProcess p = slot.process;
         if (p == null || p.finished() || !slot.killForHang(p.pid(), pending)) return;
-        slot.fault = new Fault(p.pid(), "hung: no answer within " + limit.toMillis() + " ms");
+        // Where it hangs, taken before the kill unwinds it: the most useful line of the dump.
+        List<String> where = p.threads().stream().findFirst().map(t -> CrashDump.frames(t.getStackTrace())).orElse(List.of());
+        slot.fault = new Fault(p.pid(), "hung: no answer within " + limit.toMillis() + " ms", where);
         journal.error("driver " + slot.name, "hung in handleRequest for " + limit.toMillis() + " ms; killing pid " + p.pid());
         table.signal(p.pid(), Signal.KILL, "driver manager (hung driver)");
     }
@@ -696,12 +698,13 @@ public final class DriverManager {
                 return; // init failed: nothing to restart
             }
             Fault said = slot.fault;
-            String cause = said != null && said.pid() == p.pid() ? said.cause() : "process ended: " + status.reason();
+            boolean own = said != null && said.pid() == p.pid();
+            String cause = own ? said.cause() : "process ended: " + status.reason();
             slot.faults.incrementAndGet();
             slot.lastError = "fault: " + cause;
             CrashDump dump = new CrashDump(slot.name, p.pid(), Instant.now(), cause,
                     orphan == null ? "none" : orphan.request().operation() + (orphan.request().idempotent() ? " (idempotent)" : ""),
-                    slot.lastRequests(), slot.requests.get(), slot.restarts.get());
+                    slot.lastRequests(), slot.requests.get(), slot.restarts.get(), own ? said.stack() : List.of());
             slot.lastCrash = dump;
             journal.error("driver " + slot.name, "pid " + p.pid() + " faulted (" + cause + "); " + dump.line());
             if (withinIntensity(slot)) {
