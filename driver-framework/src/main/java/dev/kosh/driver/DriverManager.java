@@ -447,7 +447,7 @@ public final class DriverManager {
             if (!p.finished()) table.signal(p.pid(), Signal.KILL, "driver manager");
         }
         slot.state = DriverState.STOPPED;
-        if (slot.grants != null) slot.grants.endInstance();
+        endInstance(slot);
         closeSlot(slot, DriverError.Code.UNAVAILABLE, "driver " + name + " stopped");
         slots.remove(name, slot);
         journal.info("driver " + name, "stopped");
@@ -686,7 +686,7 @@ public final class DriverManager {
             if (slot.process != p) continue;
             ExitStatus status = p.exitFuture().join();
             DriverHost.Pending orphan = slot.exited(p.pid());
-            if (slot.grants != null) slot.grants.endInstance(); // its DMA buffers and ports go with it
+            endInstance(slot); // its DMA buffers and ports go with it
             if (slot.stopping || shuttingDown) {
                 if (slot.state != DriverState.FAILED) slot.state = DriverState.STOPPED;
                 if (orphan != null) orphan.reply().complete(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + slot.name + " stopped"));
@@ -718,6 +718,13 @@ public final class DriverManager {
             }
             return;
         }
+    }
+
+    /** Gives back what the ended instance held of its devices. */
+    private void endInstance(Slot slot) {
+        if (slot.grants == null) return;
+        int kept = slot.grants.endInstance();
+        if (kept > 0) journal.warn("driver " + slot.name, kept + " DMA buffer(s) still held by a native call when the instance ended; their frames are kept");
     }
 
     private static boolean withinIntensity(Slot slot) {

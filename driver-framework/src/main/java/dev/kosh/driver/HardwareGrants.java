@@ -171,13 +171,24 @@ final class HardwareGrants implements InterruptAccess, PortAccess, DmaAccess {
     }
 
     private boolean free(long address, Held held) {
-        held.arena().close(); // every view of the buffer is dead before its frames can be reused
+        try {
+            held.arena().close(); // every view of the buffer is dead before its frames can be reused
+        } catch (IllegalStateException inUse) {
+            // A native call (an io_uring submission, say) still holds the segment: the frames are
+            // kept rather than handed to someone else while the call may write them.
+            return false;
+        }
         return memory.free(address, held.order()) instanceof FreeResult.Freed;
     }
 
-    /** The instance ended: its buffers' memory is made inaccessible and freed, its port files closed. */
-    synchronized void endInstance() {
-        buffers.forEach(this::free);
+
+    /**
+     * The instance ended: its buffers' memory is made inaccessible and freed, its port files
+     * closed. The number of buffers whose frames had to be kept (a native call still held them).
+     */
+    synchronized int endInstance() {
+        int kept = 0;
+        for (Map.Entry<Long, Held> b : buffers.entrySet()) if (!free(b.getKey(), b.getValue())) kept++;
         buffers.clear();
         for (FileChannel ch : channels) {
             try {
@@ -187,10 +198,7 @@ final class HardwareGrants implements InterruptAccess, PortAccess, DmaAccess {
             }
         }
         channels.clear();
+        return kept;
     }
 
-    /** DMA buffers the live instance holds (for tests and lsdrv). */
-    synchronized int liveBuffers() {
-        return buffers.size();
-    }
 }
