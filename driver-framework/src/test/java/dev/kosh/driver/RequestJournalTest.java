@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,6 +71,45 @@ class RequestJournalTest {
             long c = log.accepted(new DriverRequest("flush", null, true));
             assertEquals(List.of(c), log.unfinished().stream().map(RequestJournal.Entry::seq).toList(), "scans continue where the last stopped");
         }
+    }
+
+    /**
+     * Against a model: for any interleaving of dispatches, completions and scans (a scan is an
+     * instance dying), each scan returns exactly the requests dispatched and not completed since
+     * the previous scan, oldest first, with the payload that was dispatched.
+     */
+    @Test
+    void scansReturnWhatWasDispatchedAndNotCompletedExactlyOnce() {
+        qt().withExamples(60).forAll(lists().of(integers().between(0, 9)).ofSizeBetween(1, 60)).checkAssert(steps -> {
+            Path sub;
+            try {
+                sub = java.nio.file.Files.createTempDirectory(dir, "model");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            try (RequestJournal j = RequestJournal.open(sub)) {
+                RequestJournal.Log log = j.log("d");
+                java.util.LinkedHashMap<Long, byte[]> open = new java.util.LinkedHashMap<>();
+                int n = 0;
+                for (int step : steps) {
+                    if (step < 5) { // dispatch
+                        byte[] payload = {(byte) n, (byte) (n >> 8), (byte) step};
+                        open.put(log.accepted(new DriverRequest("op" + n++, payload, step % 2 == 0)), payload);
+                    } else if (step < 8 && !open.isEmpty()) { // complete one of the open ones
+                        Long seq = new ArrayList<>(open.keySet()).get(step % open.size());
+                        log.completed(seq);
+                        open.remove(seq);
+                    } else { // the instance dies: scan
+                        List<RequestJournal.Entry> got = log.unfinished();
+                        assertEquals(new ArrayList<>(open.keySet()), got.stream().map(RequestJournal.Entry::seq).toList());
+                        for (RequestJournal.Entry e : got) assertArrayEquals(open.get(e.seq()), e.request().payload());
+                        open.clear();
+                    }
+                }
+                assertEquals(new ArrayList<>(open.keySet()), log.unfinished().stream().map(RequestJournal.Entry::seq).toList());
+                assertTrue(log.unfinished().isEmpty());
+            }
+        });
     }
 
     @Test
