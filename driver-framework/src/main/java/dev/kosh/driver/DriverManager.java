@@ -164,8 +164,12 @@ public final class DriverManager {
         private final Journal journal;
         /** Where this driver's requests are journaled before dispatch; null: no request journal (in-flight kept in memory only). */
         private final RequestJournal.Log log;
-        /** The request journal's number for {@link #inFlight}. Guarded by this. */
+        /** The request journal's number for {@link #inFlight}; 0 if it could not be journaled. Guarded by this. */
         private long inFlightSeq;
+        /** Whether the last request {@link #exited} took over was read back from the request journal. */
+        volatile boolean orphanFromJournal;
+        /** Request-journal operations that failed; the first is journaled. Guarded by this. */
+        private long journalFailures;
 
         Slot(DriverDescriptor d, boolean essential, Set<String> capabilities, Supervision supervision, DriverContext context,
              HardwareGrants grants, Journal journal, RequestJournal.Log log) {
@@ -217,13 +221,33 @@ public final class DriverManager {
             return replay.pollFirst();
         }
 
+        /**
+         * Journals {@code p} before dispatch: its sequence number, or 0 if the request journal
+         * failed (the request is served anyway, and replayed from the caller's copy if need be:
+         * a broken journal must not take the driver down with it).
+         */
+        private long journaled(DriverHost.Pending p) {
+            try {
+                return log.accepted(p.request());
+            } catch (RuntimeException e) {
+                journalFailed(e);
+                return 0;
+            }
+        }
+
+        private void journalFailed(RuntimeException e) {
+            if (journalFailures++ == 0) {
+                journal.error("driver " + name, "request journal failed (" + e + "); in-flight requests are kept in memory only until it works again");
+            }
+        }
+
         /** Instance {@code pid} starts serving {@code p}; false if it is no longer the current instance. */
         synchronized boolean begin(int pid, DriverHost.Pending p) {
             KoshProcess current = process;
             if (current == null || current.pid() != pid || exitedPid == pid) return false;
             inFlightSince = System.nanoTime();
             inFlight = p;
-            if (log != null) inFlightSeq = log.accepted(p.request());
+            if (log != null) inFlightSeq = journaled(p);
             synchronized (lastRequests) {
                 lastRequests.addLast(p.request().operation() + "(" + p.request().payloadLength() + " B"
                         + (p.request().idempotent() ? ", idempotent" : "") + ")");
@@ -242,7 +266,13 @@ public final class DriverManager {
             if (inFlight != p || exitedPid == pid) return false;
             inFlight = null;
             requests.incrementAndGet();
-            if (log != null) log.completed(inFlightSeq);
+            if (log != null && inFlightSeq > 0) {
+                try {
+                    log.completed(inFlightSeq);
+                } catch (RuntimeException e) {
+                    journalFailed(e);
+                }
+            }
             p.reply().complete(response);
             return true;
         }
@@ -262,9 +292,17 @@ public final class DriverManager {
             exitedPid = pid;
             DriverHost.Pending orphan = inFlight;
             inFlight = null;
+            orphanFromJournal = false;
             if (log == null) return orphan;
             DriverHost.Pending journaled = null;
-            for (RequestJournal.Entry e : log.unfinished()) {
+            List<RequestJournal.Entry> unfinished;
+            try {
+                unfinished = log.unfinished();
+            } catch (RuntimeException e) {
+                journalFailed(e);
+                return orphan;
+            }
+            for (RequestJournal.Entry e : unfinished) {
                 if (orphan != null && e.seq() == inFlightSeq) {
                     journaled = new DriverHost.Pending(e.request(), orphan.reply(), orphan.replays());
                 } else {
@@ -277,6 +315,7 @@ public final class DriverManager {
                         + ") is missing from the request journal; using the caller's copy");
                 return orphan;
             }
+            orphanFromJournal = journaled != null;
             return journaled;
         }
 
@@ -357,8 +396,7 @@ public final class DriverManager {
             return SysResult.err(Errno.INVALID_ARGUMENT, "a driver needs a name, a bundle, capabilities, a supervision and a timeout");
         }
         String name = descriptor.name();
-        RequestJournal.Log log = requestJournal == null ? null : requestJournal.log(name);
-        if (log != null) reportUnfinished(name, log);
+        RequestJournal.Log log = openLog(name);
         DriverContext bound = devices.context(name);
         HardwareGrants grants = bound.devices().isEmpty() ? null
                 : new HardwareGrants(name, bound.devices(), interruptLines, portDevice, dmaMemory);
@@ -556,12 +594,28 @@ public final class DriverManager {
     }
 
     /**
-     * Requests a driver's log holds from before this start (dispatched, never completed: the
-     * kernel stopped while they were in flight) cannot be answered, their callers are gone; they
-     * are journaled so that {@code dmesg} tells, and closed.
+     * The request journal of driver {@code name}, or null (no request journal, or it cannot be
+     * opened: the driver runs without, and the kernel journal says why). Requests its log holds
+     * from before this start (dispatched, never completed: the kernel stopped while they were in
+     * flight) cannot be answered, their callers are gone; they are journaled so that {@code dmesg}
+     * tells, and closed.
      */
-    private void reportUnfinished(String name, RequestJournal.Log log) {
-        List<RequestJournal.Entry> left = log.unfinished();
+    private RequestJournal.Log openLog(String name) {
+        if (requestJournal == null) return null;
+        List<RequestJournal.Entry> left;
+        RequestJournal.Log log;
+        try {
+            log = requestJournal.log(name);
+            left = log.unfinished();
+        } catch (RuntimeException e) {
+            journal.error("driver " + name, "cannot open its request journal (" + e + "); in-flight requests are kept in memory only");
+            return null;
+        }
+        reportUnfinished(name, left);
+        return log;
+    }
+
+    private void reportUnfinished(String name, List<RequestJournal.Entry> left) {
         if (left.isEmpty()) return;
         journal.warn("driver " + name, left.size() + " request(s) dispatched before the driver last ended were never completed: "
                 + left.stream().limit(8).map(e -> "#" + e.seq() + " " + e.request().operation()
@@ -762,7 +816,7 @@ public final class DriverManager {
         if (spawn(slot) instanceof SysResult.Ok<KoshProcess> ok) {
             journal.warn("driver " + slot.name, "restarted as pid " + ok.value().pid() + " (restart " + n + ", at most "
                     + slot.supervision.maxRestarts() + " in " + slot.supervision.window().toSeconds() + " s)"
-                    + (replaying ? "; replaying the request in flight" + (slot.log != null ? " from the request journal" : " (the caller's copy)") : ""));
+                    + (replaying ? "; replaying the request in flight" + (slot.orphanFromJournal ? " from the request journal" : " (the caller's copy)") : ""));
         } else {
             closeSlot(slot, DriverError.Code.UNAVAILABLE, "driver " + slot.name + " could not be restarted: " + slot.lastError);
         }

@@ -107,10 +107,27 @@ public final class RequestJournal implements AutoCloseable {
          * (replays it, which journals it anew, or answers it).
          */
         synchronized List<Entry> unfinished() {
+            List<Entry> out = scan(scanned, true);
+            for (Entry e : out) completed(e.seq());
+            // The completions just written need not be read again.
+            if (!out.isEmpty()) scanned = appender.lastIndexAppended();
+            return out;
+        }
+
+        /**
+         * What the whole log holds journaled and not completed, without taking it over (for
+         * inspection: a later {@link #unfinished} still returns it).
+         */
+        synchronized List<Entry> open() {
+            return scan(0, false);
+        }
+
+        /** The requests journaled after index {@code from} and not completed; moves {@link #scanned} if {@code advance}. */
+        private List<Entry> scan(long from, boolean advance) {
             Map<Long, Entry> open = new LinkedHashMap<>();
             try (ExcerptTailer tailer = queue.createTailer()) {
                 if (tailer instanceof SingleThreadedChecked checked) checked.singleThreadedCheckDisabled(true);
-                boolean skipFirst = scanned != 0 && tailer.moveToIndex(scanned);
+                boolean skipFirst = from != 0 && tailer.moveToIndex(from);
                 while (true) {
                     try (DocumentContext dc = tailer.readingDocument()) {
                         if (!dc.isPresent()) break;
@@ -118,7 +135,7 @@ public final class RequestJournal implements AutoCloseable {
                             skipFirst = false;
                             continue;
                         }
-                        scanned = dc.index();
+                        if (advance) scanned = dc.index();
                         WireIn wire = dc.wire();
                         byte kind = wire.read("k").int8();
                         if (kind == ACCEPTED) {
@@ -132,11 +149,7 @@ public final class RequestJournal implements AutoCloseable {
                     }
                 }
             }
-            List<Entry> out = new ArrayList<>(open.values());
-            for (Entry e : out) completed(e.seq());
-            // The completions just written need not be read again.
-            if (!out.isEmpty()) scanned = appender.lastIndexAppended();
-            return out;
+            return new ArrayList<>(open.values());
         }
 
         private synchronized void close() {

@@ -142,6 +142,34 @@ class RequestJournalTest {
         assertTrue(requests.log("disk").unfinished().isEmpty(), "reported once, then closed");
     }
 
+    @Test
+    void aBrokenRequestJournalDoesNotTakeTheDriverDown() throws Exception {
+        RequestJournal requests = RequestJournal.open(dir);
+        toClose.add(requests);
+        CountDownLatch inside = new CountDownLatch(1);
+        DriverManager manager = managerWith(requests, inside);
+        DriverInfo first = manager.start("disk", "dev.kosh.driver.disk", Set.of("log"), false, TIMEOUT).orThrow();
+        assertInstanceOf(DriverResponse.Ok.class, manager.call("disk", new DriverRequest("ping", null, true), TIMEOUT).orThrow());
+        requests.close(); // its queues close under the running driver, as a failed disk would fail them
+        assertInstanceOf(DriverResponse.Ok.class, manager.call("disk", new DriverRequest("ping", null, true), TIMEOUT).orThrow(),
+                "requests are still served");
+        assertEquals(1, lines.stream().filter(l -> l.startsWith("ERROR driver disk: request journal failed")).count(), lines.toString());
+
+        CompletableFuture<SysResult<DriverResponse>> read = CompletableFuture.supplyAsync(() -> {
+            try {
+                return manager.call("disk", new DriverRequest("read", new byte[] {42, 7}, true), TIMEOUT);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertTrue(inside.await(5, TimeUnit.SECONDS));
+        table.signal(first.pid(), Signal.KILL, "test: the driver process dies");
+        DriverResponse r = read.get(5, TimeUnit.SECONDS).orThrow();
+        assertArrayEquals(new byte[] {42, 7, 2}, assertInstanceOf(DriverResponse.Ok.class, r).payload(),
+                "replayed from the caller's copy when the journal cannot give it back");
+        assertTrue(lines.stream().anyMatch(l -> l.contains("replaying the request in flight (the caller's copy)")), lines.toString());
+    }
+
     /** A driver whose first instance blocks in "read" until its process is killed; later instances answer at once. */
     private static final class Stuck implements KoshDriver {
         final int instance;
@@ -228,16 +256,15 @@ class RequestJournalTest {
         });
         assertTrue(inside.await(5, TimeUnit.SECONDS));
         // The request is in the journal, accepted and not completed, while the driver holds it.
-        try (RequestJournal reader = RequestJournal.open(dir)) {
-            List<RequestJournal.Entry> open = reader.log("disk").unfinished();
-            assertEquals(1, open.size(), open.toString());
-            assertArrayEquals(new byte[] {42, 7}, open.get(0).request().payload());
-        }
+        List<RequestJournal.Entry> open = requests.log("disk").open();
+        assertEquals(1, open.size(), open.toString());
+        assertArrayEquals(new byte[] {42, 7}, open.get(0).request().payload());
         table.signal(first.pid(), Signal.KILL, "test: the driver process dies"); // as a crash would end it
 
         DriverResponse r = read.get(5, TimeUnit.SECONDS).orThrow();
         assertArrayEquals(new byte[] {42, 7, 2}, assertInstanceOf(DriverResponse.Ok.class, r).payload(), "answered by instance 2");
         assertTrue(lines.stream().anyMatch(l -> l.contains("replaying the request in flight from the request journal")), lines.toString());
+        assertTrue(lines.stream().noneMatch(l -> l.contains("missing from the request journal")), lines.toString());
         assertTrue(requests.log("disk").unfinished().isEmpty(), "the replayed request was completed by the new instance");
     }
 
