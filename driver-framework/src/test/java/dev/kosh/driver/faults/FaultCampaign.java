@@ -42,7 +42,8 @@ import dev.kosh.scheduler.KernelThreads;
  * The driver fault-injection campaign, reported the MINIX 3 way (issue 6): a driver that commits
  * injected faults of every class runs as a real driver process under the real driver manager —
  * process table, woven-code preemption points (the sandbox hooks), allocation watchdog, Chronicle
- * journal and request journal (in-flight requests replayed from it) — while clients stream requests to it. It counts faults injected and detected, kernel
+ * journal and request journal (in-flight requests replayed from it) — while clients stream
+ * requests to it. It counts faults injected and detected, kernel
  * crashes, hangs and acknowledged requests lost, and the restart latency per class: from the
  * injector hearing its faulting request answered (or sending the TERM, for cleanup crashes) to
  * the first answer of the new instance.
@@ -89,7 +90,45 @@ public final class FaultCampaign implements AutoCloseable {
         watchdog = new AllocationWatchdog(table, threads, WATCHDOG_PERIOD);
         if (!watchdog.start()) throw new IllegalStateException("this JVM cannot count allocations: no quota bombs can be caught");
         requests = RequestJournal.open(directory.resolve("driver-requests"));
-        manager = new DriverManager(table, journal, new DeviceRegistry(), requests);
+        manager = new DriverManager(table, new Counting(journal), new DeviceRegistry(), requests);
+    }
+
+    private final AtomicLong replayedFromJournal = new AtomicLong();
+    private final AtomicLong replayedFromMemory = new AtomicLong();
+
+    /** The kernel journal, counting the manager's replay lines on the way (reading 10^6 entries back would cost more). */
+    private final class Counting implements dev.kosh.kernel.journal.Journal {
+        private final dev.kosh.kernel.journal.Journal inner;
+
+        Counting(dev.kosh.kernel.journal.Journal inner) {
+            this.inner = inner;
+        }
+
+        public int boot() {
+            return inner.boot();
+        }
+
+        public void append(dev.kosh.kernel.journal.Severity severity, String source, String message) {
+            if (message.contains("replaying the request in flight from the request journal")) replayedFromJournal.incrementAndGet();
+            else if (message.contains("replaying the request in flight")) replayedFromMemory.incrementAndGet();
+            inner.append(severity, source, message);
+        }
+
+        public List<dev.kosh.kernel.journal.JournalEntry> read(int bootsAgo, int limit) {
+            return inner.read(bootsAgo, limit);
+        }
+
+        public long sizeBytes() {
+            return inner.sizeBytes();
+        }
+
+        public long entriesAppended() {
+            return inner.entriesAppended();
+        }
+
+        public void close() {
+            inner.close();
+        }
     }
 
     /** The launcher's program loader, in small: the driver bundle's program is the manager's host for a new instance. */
@@ -118,7 +157,8 @@ public final class FaultCampaign implements AutoCloseable {
     record Report(int faults, int clients, Duration deadline, Map<FaultClass, Long> injected, Map<FaultClass, Histogram> detectMicros,
                   Map<FaultClass, Histogram> restartMicros, Histogram allRestarts, long misattributed, long caughtByDeadline, long expectedDetections, long detected, long restarts, long kernelCrashes, long hangs,
                   long unexpectedReplies, long clientSent, long clientAnswered, long clientRestarted, long clientLost, long clientBusy,
-                  Histogram clientMicros, DriverState finalState, boolean answersAtEnd, Duration took, List<String> notes) {
+                  Histogram clientMicros, DriverState finalState, boolean answersAtEnd, Duration took, long replayedFromJournal,
+                  long replayedFromMemory, List<String> notes) {
 
         long lost() {
             return clientLost;
@@ -153,6 +193,8 @@ public final class FaultCampaign implements AutoCloseable {
                     + "%,d lost; %,d refused BUSY; client latency p50 %.3f ms, p99 %.3f ms, max %.1f ms%n",
                     clientSent, clientAnswered, clientRestarted, clientLost, clientBusy,
                     ms(clientMicros.getValueAtPercentile(50)), ms(clientMicros.getValueAtPercentile(99)), ms(clientMicros.getMaxValue())));
+            b.append(String.format("in-flight requests replayed to a new instance: %,d read back from the request journal, %,d from the caller's copy%n",
+                    replayedFromJournal, replayedFromMemory));
             b.append("driver at the end: ").append(finalState.label()).append(answersAtEnd ? ", answering" : ", NOT answering").append('\n');
             for (String n : notes) b.append("note: ").append(n).append('\n');
             return b.toString();
@@ -295,7 +337,7 @@ public final class FaultCampaign implements AutoCloseable {
             }
             return new Report(done, clients, deadline, injected, detect, restart, all, misattributed, caughtByDeadline, expected, end.faults(), end.restarts(), kernelCrashes.get(),
                     hangs, unexpected, sent, answered, told, lost, busy, clientMicros, end.state(), answering,
-                    Duration.ofNanos(System.nanoTime() - started), List.copyOf(notes));
+                    Duration.ofNanos(System.nanoTime() - started), replayedFromJournal.get(), replayedFromMemory.get(), List.copyOf(notes));
         } finally {
             Thread.setDefaultUncaughtExceptionHandler(previous);
         }

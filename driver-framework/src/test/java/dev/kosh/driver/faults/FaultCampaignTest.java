@@ -46,6 +46,7 @@ class FaultCampaignTest {
         assertTrue(r.detected() >= r.expectedDetections() && r.detected() <= r.expectedDetections() + 20, r.table());
         assertEquals(r.detected(), r.restarts(), "every fault was followed by a restart: " + r.table());
         assertTrue(r.clientSent() > 2_000 && r.clientAnswered() + r.clientRestarted() == r.clientSent(), r.table());
+        assertTrue(r.replayedFromJournal() > 0 && r.replayedFromMemory() == 0, "every replay was read back from the request journal: " + r.table());
         assertEquals(DriverState.RUNNING, r.finalState());
         assertTrue(r.answersAtEnd());
     }
