@@ -795,6 +795,8 @@ public final class DriverManager {
 
     /** Starts a new instance on the same channel; the request in flight is replayed or answered RESTARTED. */
     private void restart(Slot slot, DriverHost.Pending orphan, String cause) {
+        // Read now: once the new instance runs, its own exit (an init crash, say) may set it again.
+        boolean fromJournal = slot.orphanFromJournal;
         slot.state = DriverState.RESTARTING;
         slot.ready = new CompletableFuture<>();
         boolean replaying = false;
@@ -816,7 +818,7 @@ public final class DriverManager {
         if (spawn(slot) instanceof SysResult.Ok<KoshProcess> ok) {
             journal.warn("driver " + slot.name, "restarted as pid " + ok.value().pid() + " (restart " + n + ", at most "
                     + slot.supervision.maxRestarts() + " in " + slot.supervision.window().toSeconds() + " s)"
-                    + (replaying ? "; replaying the request in flight" + (slot.orphanFromJournal ? " from the request journal" : " (the caller's copy)") : ""));
+                    + (replaying ? "; replaying the request in flight" + (fromJournal ? " from the request journal" : " (the caller's copy)") : ""));
         } else {
             closeSlot(slot, DriverError.Code.UNAVAILABLE, "driver " + slot.name + " could not be restarted: " + slot.lastError);
         }

@@ -111,6 +111,7 @@ public final class FaultCampaign implements AutoCloseable {
         public void append(dev.kosh.kernel.journal.Severity severity, String source, String message) {
             if (message.contains("replaying the request in flight from the request journal")) replayedFromJournal.incrementAndGet();
             else if (message.contains("replaying the request in flight")) replayedFromMemory.incrementAndGet();
+            if (message.contains("request journal") && !message.contains("replaying")) note(source + ": " + message);
             inner.append(severity, source, message);
         }
 
