@@ -167,7 +167,17 @@ class RequestJournalTest {
         DriverResponse r = read.get(5, TimeUnit.SECONDS).orThrow();
         assertArrayEquals(new byte[] {42, 7, 2}, assertInstanceOf(DriverResponse.Ok.class, r).payload(),
                 "replayed from the caller's copy when the journal cannot give it back");
-        assertTrue(lines.stream().anyMatch(l -> l.contains("replaying the request in flight (the caller's copy)")), lines.toString());
+        assertTrue(eventually(() -> lines.stream().anyMatch(l -> l.contains("replaying the request in flight (the caller's copy)"))),
+                lines.toString());
+    }
+
+    private static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(2);
+        }
+        return true;
     }
 
     /** A driver whose first instance blocks in "read" until its process is killed; later instances answer at once. */
@@ -263,7 +273,9 @@ class RequestJournalTest {
 
         DriverResponse r = read.get(5, TimeUnit.SECONDS).orThrow();
         assertArrayEquals(new byte[] {42, 7, 2}, assertInstanceOf(DriverResponse.Ok.class, r).payload(), "answered by instance 2");
-        assertTrue(lines.stream().anyMatch(l -> l.contains("replaying the request in flight from the request journal")), lines.toString());
+        // The restart line is journaled once the new instance is spawned, which may be after it answered.
+        assertTrue(eventually(() -> lines.stream().anyMatch(l -> l.contains("replaying the request in flight from the request journal"))),
+                lines.toString());
         assertTrue(lines.stream().noneMatch(l -> l.contains("missing from the request journal")), lines.toString());
         assertTrue(requests.log("disk").unfinished().isEmpty(), "the replayed request was completed by the new instance");
     }
