@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import dev.kosh.api.Errno;
 import dev.kosh.api.ExitStatus;
@@ -58,6 +59,8 @@ public final class DriverManager {
     private static final Duration POLL_STEP = Duration.ofMillis(50);
     /** Driver processes are named {@code drv:NAME}. */
     static final String PROCESS_PREFIX = "drv:";
+    /** How many new instances an idempotent request in flight at a fault is replayed to before it is answered FAULT. */
+    static final int MAX_REPLAYS = 1;
     /** Requests a crash dump remembers. */
     private static final int LAST_REQUESTS = 8;
 
@@ -67,6 +70,13 @@ public final class DriverManager {
     private final DeviceRegistry devices;
     /** Block devices granted per driver by its configuration ({@link #grantBlocks}); added to its context at start. */
     private final ConcurrentHashMap<String, dev.kosh.driver.api.BlockAccess> blockGrants = new ConcurrentHashMap<>();
+    private final RequestJournal requestJournal;
+    /** Interrupt lines of bound devices; the platform (or a simulated device) raises them. */
+    private final InterruptLines interruptLines = new InterruptLines();
+    /** Where drivers' DMA buffers come from; null until {@link #grantHardware}. */
+    private volatile dev.kosh.memory.PhysicalMemory dmaMemory;
+    /** The host's port device; drivers started from now on reach their port ranges through it. */
+    private volatile java.nio.file.Path portDevice = java.nio.file.Path.of("/dev/port");
     /**
      * Makes a dependency check and the change it allows one step: {@link #start} checks that what
      * a driver requires is running and adds its slot; {@link #stop} checks that no driver depends
@@ -75,17 +85,29 @@ public final class DriverManager {
      */
     private final Object dependencies = new Object();
     private volatile boolean shuttingDown;
+    /** The thread that kills drivers holding a request past their deadline; null while no driver is live. Guarded by this. */
+    private Thread deadlineWatchdog;
 
     /** A manager with an empty device registry (no hardware until {@link DeviceRegistry#scan} is called). */
     public DriverManager(ProcessTable table, Journal journal) {
         this(table, journal, new DeviceRegistry());
     }
 
-    /** A manager whose drivers are bound to the devices of {@code devices}. */
+    /** A manager whose drivers are bound to the devices of {@code devices}, with no request journal. */
     public DriverManager(ProcessTable table, Journal journal, DeviceRegistry devices) {
+        this(table, journal, devices, null);
+    }
+
+    /**
+     * A manager whose drivers are bound to the devices of {@code devices} and journal their
+     * requests in {@code requests} (null: none; a request in flight at a fault is then replayed
+     * from the caller's copy in memory).
+     */
+    public DriverManager(ProcessTable table, Journal journal, DeviceRegistry devices, RequestJournal requests) {
         this.table = table;
         this.journal = journal;
         this.devices = devices;
+        this.requestJournal = requests;
         table.onSpawn(this::processSpawned);
         table.onExit(this::processExited);
     }
@@ -100,6 +122,9 @@ public final class DriverManager {
         if (slot != null && (slot.state == DriverState.STARTING || slot.state == DriverState.RESTARTING)) slot.process = p;
     }
 
+    /** Why instance {@code pid} of a driver faulted, and where it was (innermost frames first; may be empty). */
+    record Fault(int pid, String cause, List<String> stack) {}
+
     /** One driver's place in the manager. */
     static final class Slot {
         final String name;
@@ -112,6 +137,8 @@ public final class DriverManager {
         final Set<String> provides;
         /** What each instance's {@code init} is given: the bound devices' resources, fixed at start. */
         final DriverContext context;
+        /** The interrupt lines, ports and DMA buffers behind {@link #context}; null for a driver of no device. */
+        final HardwareGrants grants;
         final MpscChannel<DriverHost.Pending> channel = new MpscChannel<>(CHANNEL_CAPACITY);
         /** Requests of a faulted instance to serve before the channel (idempotent ones only). */
         final ConcurrentLinkedDeque<DriverHost.Pending> replay = new ConcurrentLinkedDeque<>();
@@ -124,20 +151,30 @@ public final class DriverManager {
         final Deque<String> lastRequests = new ArrayDeque<>(); // guarded by itself
         volatile DriverState state = DriverState.STARTING;
         volatile KoshProcess process;
+        /** The request the current instance is serving; taken over by the exit hook when it dies. Written under this. */
         volatile DriverHost.Pending inFlight;
         volatile long inFlightSince;
-        volatile String faultCause;
+        /** Why the instance {@code fault.pid} faulted, said by that instance (or the manager, for a hang). */
+        volatile Fault fault;
+        /** The last instance the exit hook buried: its late steps are ignored. Guarded by this. */
+        private int exitedPid;
+        /** The instance the manager is killing for a hang (so that it is killed once). Guarded by this. */
+        private int killingPid;
         volatile String lastError = "";
         volatile CrashDump lastCrash;
         volatile boolean stopping;
         private final Journal journal;
-
-        Slot(String name, String bundle, boolean essential, Set<String> capabilities, Supervision supervision, Journal journal) {
-            this(DriverDescriptor.of(name, bundle), essential, capabilities, supervision, DriverContext.noDevices(name), journal);
-        }
+        /** Where this driver's requests are journaled before dispatch; null: no request journal (in-flight kept in memory only). */
+        private final RequestJournal.Log log;
+        /** The request journal's number for {@link #inFlight}; 0 if it could not be journaled. Guarded by this. */
+        private long inFlightSeq;
+        /** Whether the last request {@link #exited} took over was read back from the request journal. */
+        volatile boolean orphanFromJournal;
+        /** Request-journal operations that failed; the first is journaled. Guarded by this. */
+        private long journalFailures;
 
         Slot(DriverDescriptor d, boolean essential, Set<String> capabilities, Supervision supervision, DriverContext context,
-             Journal journal) {
+             HardwareGrants grants, Journal journal, RequestJournal.Log log) {
             this.name = d.name();
             this.bundle = d.bundle();
             this.essential = essential;
@@ -146,7 +183,9 @@ public final class DriverManager {
             this.requires = d.requires();
             this.provides = d.provides();
             this.context = context;
+            this.grants = grants;
             this.journal = journal;
+            this.log = log;
         }
 
         /** Counts as present for the drivers that depend on it: up, coming up, or being restarted. */
@@ -162,41 +201,141 @@ public final class DriverManager {
             ready.complete(caps);
         }
 
-        void initFailed(DriverError error) {
+        /**
+         * Instance {@code pid}'s {@code init} failed. On the first start the driver is failed (its
+         * starter hears why); on a restart it is a fault like any other: true, and the instance
+         * ends as faulted so that supervision decides.
+         */
+        boolean initFailed(int pid, DriverError error) {
+            String why = "init: " + error.code() + " " + error.message();
+            if (state == DriverState.RESTARTING) {
+                fault = new Fault(pid, "restarted instance failed " + why, List.of());
+                return true;
+            }
             state = DriverState.FAILED;
-            lastError = "init: " + error.code() + " " + error.message();
+            lastError = why;
             journal.error("driver " + name, "init failed: " + error.code() + ": " + error.message());
             ready.complete(null);
+            return false;
         }
 
         DriverHost.Pending nextReplay() {
             return replay.pollFirst();
         }
 
-        void begin(DriverHost.Pending p) {
+        /**
+         * Journals {@code p} before dispatch: its sequence number, or 0 if the request journal
+         * failed (the request is served anyway, and replayed from the caller's copy if need be:
+         * a broken journal must not take the driver down with it).
+         */
+        private long journaled(DriverHost.Pending p) {
+            try {
+                return log.accepted(p.request());
+            } catch (RuntimeException e) {
+                journalFailed(e);
+                return 0;
+            }
+        }
+
+        private void journalFailed(RuntimeException e) {
+            if (journalFailures++ == 0) {
+                journal.error("driver " + name, "request journal failed (" + e + "); in-flight requests are kept in memory only until it works again");
+            }
+        }
+
+        /** Instance {@code pid} starts serving {@code p}; false if it is no longer the current instance. */
+        synchronized boolean begin(int pid, DriverHost.Pending p) {
+            KoshProcess current = process;
+            if (current == null || current.pid() != pid || exitedPid == pid) return false;
             inFlightSince = System.nanoTime();
             inFlight = p;
+            if (log != null) inFlightSeq = journaled(p);
             synchronized (lastRequests) {
                 lastRequests.addLast(p.request().operation() + "(" + p.request().payloadLength() + " B"
                         + (p.request().idempotent() ? ", idempotent" : "") + ")");
                 if (lastRequests.size() > LAST_REQUESTS) lastRequests.removeFirst();
             }
+            return true;
         }
 
-        void served(DriverHost.Pending p) {
+        /**
+         * Instance {@code pid} has answered {@code p} with {@code response}: marks it completed in
+         * the request journal and answers the caller, both under this monitor, so the exit hook
+         * sees the request either answered or in flight, never in between. False if the exit
+         * hook took the request over meanwhile (the instance was killed while serving it).
+         */
+        synchronized boolean served(int pid, DriverHost.Pending p, DriverResponse response) {
+            if (inFlight != p || exitedPid == pid) return false;
             inFlight = null;
             requests.incrementAndGet();
+            if (log != null && inFlightSeq > 0) {
+                try {
+                    log.completed(inFlightSeq);
+                } catch (RuntimeException e) {
+                    journalFailed(e);
+                }
+            }
+            p.reply().complete(response);
+            return true;
         }
 
-        /** Called by the driver's own thread just before its process ends on a fault. */
-        void faulted(String cause) {
-            faults.incrementAndGet();
-            faultCause = cause;
-            lastError = "fault: " + cause;
+        /** A request an ending instance took from the channel but did not start: first in line for the next. */
+        void requeue(DriverHost.Pending p) {
+            replay.addFirst(p);
         }
 
-        void cleanupFailed(RuntimeException e) {
-            journal.warn("driver " + name, "cleanup threw " + e);
+        /**
+         * Instance {@code pid} died: the request it was serving, if any, now belongs to the manager.
+         * With a request journal, the request is the one read back from the journal (journaled
+         * before dispatch, not completed), paired with its caller's reply; journaled requests no
+         * caller waits for are reported and dropped.
+         */
+        synchronized DriverHost.Pending exited(int pid) {
+            exitedPid = pid;
+            DriverHost.Pending orphan = inFlight;
+            inFlight = null;
+            orphanFromJournal = false;
+            if (log == null) return orphan;
+            DriverHost.Pending journaled = null;
+            List<RequestJournal.Entry> unfinished;
+            try {
+                unfinished = log.unfinished();
+            } catch (RuntimeException e) {
+                journalFailed(e);
+                return orphan;
+            }
+            for (RequestJournal.Entry e : unfinished) {
+                if (orphan != null && e.seq() == inFlightSeq) {
+                    journaled = new DriverHost.Pending(e.request(), orphan.reply(), orphan.replays());
+                } else {
+                    journal.warn("driver " + name, "request #" + e.seq() + " (" + e.request().operation()
+                            + ") was journaled but neither completed nor waited for; dropped");
+                }
+            }
+            if (orphan != null && journaled == null) {
+                journal.error("driver " + name, "the request in flight (#" + inFlightSeq + ", " + orphan.request().operation()
+                        + ") is missing from the request journal; using the caller's copy");
+                return orphan;
+            }
+            orphanFromJournal = journaled != null;
+            return journaled;
+        }
+
+        /** True the first time the manager decides to kill instance {@code pid} for holding {@code p}. */
+        synchronized boolean killForHang(int pid, DriverHost.Pending p) {
+            if (inFlight != p || killingPid == pid || exitedPid == pid) return false;
+            killingPid = pid;
+            return true;
+        }
+
+        /** Called by the driver's own thread just before its process ends on a fault; {@code thrown} may be null. */
+        void faulted(int pid, String cause, Throwable thrown) {
+            fault = new Fault(pid, cause, thrown == null ? List.of() : CrashDump.frames(thrown.getStackTrace()));
+        }
+
+        void cleanupFailed(int pid, RuntimeException e, boolean alreadyFaulted) {
+            journal.warn("driver " + name, "cleanup of pid " + pid + " threw " + e);
+            if (!alreadyFaulted) fault = new Fault(pid, "cleanup threw " + e, CrashDump.frames(e.getStackTrace()));
         }
 
         List<String> lastRequests() {
@@ -267,8 +406,14 @@ public final class DriverManager {
             return SysResult.err(Errno.INVALID_ARGUMENT, "a driver needs a name, a bundle, capabilities, a supervision and a timeout");
         }
         String name = descriptor.name();
-        Slot slot = new Slot(descriptor, essential, capabilities, supervision,
-                devices.context(name).withBlocks(blockGrants.getOrDefault(name, dev.kosh.driver.api.BlockAccess.NONE)), journal);
+        RequestJournal.Log log = openLog(name);
+        DriverContext bound = devices.context(name);
+        HardwareGrants grants = bound.devices().isEmpty() ? null
+                : new HardwareGrants(name, bound.devices(), interruptLines, portDevice, dmaMemory);
+        DriverContext context = grants == null ? bound
+                : new DriverContext(name, bound.devices(), bound.mmio(), grants, grants, grants);
+        context = context.withBlocks(blockGrants.getOrDefault(name, dev.kosh.driver.api.BlockAccess.NONE));
+        Slot slot = new Slot(descriptor, essential, capabilities, supervision, context, grants, journal, log);
         synchronized (dependencies) {
             List<String> missing = descriptor.requires().stream().filter(r -> !providedBy(r, null, DriverState.RUNNING)).sorted().toList();
             if (!missing.isEmpty()) {
@@ -304,6 +449,7 @@ public final class DriverManager {
     }
 
     private SysResult<KoshProcess> spawn(Slot slot) {
+        watchDeadlines();
         var request = new ProcessTable.SpawnRequest(slot.bundle, List.of(), ProcessTable.INIT_PID, slot.capabilities,
                 Priority.INTERACTIVE, PROCESS_PREFIX + slot.name);
         SysResult<KoshProcess> r = table.spawn(request);
@@ -350,6 +496,7 @@ public final class DriverManager {
             if (!p.finished()) table.signal(p.pid(), Signal.KILL, "driver manager");
         }
         slot.state = DriverState.STOPPED;
+        endInstance(slot);
         closeSlot(slot, DriverError.Code.UNAVAILABLE, "driver " + name + " stopped");
         slots.remove(name, slot);
         journal.info("driver " + name, "stopped");
@@ -431,6 +578,21 @@ public final class DriverManager {
         return out;
     }
 
+    /**
+     * Where the hardware grants of drivers started from now on come from: DMA buffers from
+     * {@code dma} (null: none), I/O ports through {@code portDevice} (null or absent: refused, with
+     * the reason).
+     */
+    public void grantHardware(dev.kosh.memory.PhysicalMemory dma, java.nio.file.Path portDevice) {
+        this.dmaMemory = dma;
+        this.portDevice = portDevice;
+    }
+
+    /** The interrupt lines granted to drivers: what delivers a device's interrupts raises its line here. */
+    public InterruptLines interrupts() {
+        return interruptLines;
+    }
+
     /** The device registry: the hardware, the drivers' match rules, and who is bound to what ({@code lsdev}). */
     public DeviceRegistry devices() {
         return devices;
@@ -440,6 +602,35 @@ public final class DriverManager {
     public List<String> devicesOf(String name) {
         Slot s = slots.get(name);
         return s == null ? List.of() : s.context.devices().stream().map(r -> r.device()).toList();
+    }
+
+    /**
+     * The request journal of driver {@code name}, or null (no request journal, or it cannot be
+     * opened: the driver runs without, and the kernel journal says why). Requests its log holds
+     * from before this start (dispatched, never completed: the kernel stopped while they were in
+     * flight) cannot be answered, their callers are gone; they are journaled so that {@code dmesg}
+     * tells, and closed.
+     */
+    private RequestJournal.Log openLog(String name) {
+        if (requestJournal == null) return null;
+        List<RequestJournal.Entry> left;
+        RequestJournal.Log log;
+        try {
+            log = requestJournal.log(name);
+            left = log.unfinished();
+        } catch (RuntimeException e) {
+            journal.error("driver " + name, "cannot open its request journal (" + e + "); in-flight requests are kept in memory only");
+            return null;
+        }
+        reportUnfinished(name, left);
+        return log;
+    }
+
+    private void reportUnfinished(String name, List<RequestJournal.Entry> left) {
+        if (left.isEmpty()) return;
+        journal.warn("driver " + name, left.size() + " request(s) dispatched before the driver last ended were never completed: "
+                + left.stream().limit(8).map(e -> "#" + e.seq() + " " + e.request().operation()
+                + (e.request().idempotent() ? " (idempotent)" : "")).toList());
     }
 
     /** The system is halting: drivers that end from now on are not restarted. */
@@ -477,13 +668,16 @@ public final class DriverManager {
             try {
                 return SysResult.ok(reply.get(Math.max(0, step), TimeUnit.NANOSECONDS));
             } catch (TimeoutException e) {
+                // Giving up completes the reply, so that a request still waiting is never served
+                // after its caller was told it was not (the driver skips completed ones).
                 DriverState now = slot.state;
                 if (now == DriverState.FAILED || now == DriverState.STOPPED) {
-                    return SysResult.ok(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + name + " is " + now.label()));
+                    return SysResult.ok(giveUp(reply, DriverError.Code.UNAVAILABLE, "driver " + name + " is " + now.label()));
                 }
                 if (System.nanoTime() - deadline >= 0) {
-                    if (slot.inFlight == pending) hung(slot, timeout);
-                    return SysResult.ok(DriverResponse.failed(DriverError.Code.TIMEOUT, "driver " + name + " did not answer within " + timeout.toMillis() + " ms"));
+                    DriverResponse answer = giveUp(reply, DriverError.Code.TIMEOUT, "driver " + name + " did not answer within " + timeout.toMillis() + " ms");
+                    if (slot.inFlight == pending) hung(slot, pending, timeout);
+                    return SysResult.ok(answer);
                 }
             } catch (ExecutionException e) {
                 throw new IllegalStateException("reply futures never fail", e);
@@ -491,23 +685,73 @@ public final class DriverManager {
         }
     }
 
-    /** A driver sat on a request past its caller's deadline: isolate it (the exit hook restarts it). */
-    private void hung(Slot slot, Duration timeout) {
+    /** Answers {@code reply} with an error unless the driver's answer got there first; the answer that won. */
+    private static DriverResponse giveUp(CompletableFuture<DriverResponse> reply, DriverError.Code code, String why) {
+        DriverResponse mine = DriverResponse.failed(code, why);
+        return reply.complete(mine) ? mine : reply.join();
+    }
+
+    /**
+     * A driver sat on {@code pending} past a deadline (its caller's or its own): isolate it — its
+     * process is killed once, and the exit hook restarts it.
+     */
+    private void hung(Slot slot, DriverHost.Pending pending, Duration limit) {
         KoshProcess p = slot.process;
-        if (p == null || p.finished()) return;
-        slot.faults.incrementAndGet();
-        slot.faultCause = "hung: no answer within " + timeout.toMillis() + " ms";
-        slot.lastError = "fault: " + slot.faultCause;
-        journal.error("driver " + slot.name, "hung in handleRequest for " + timeout.toMillis() + " ms; killing pid " + p.pid());
+        if (p == null || p.finished() || !slot.killForHang(p.pid(), pending)) return;
+        // Where it hangs, taken before the kill unwinds it: the most useful line of the dump.
+        List<String> where = p.threads().stream().findFirst().map(t -> CrashDump.frames(t.getStackTrace())).orElse(List.of());
+        slot.fault = new Fault(p.pid(), "hung: no answer within " + limit.toMillis() + " ms", where);
+        journal.error("driver " + slot.name, "hung in handleRequest for " + limit.toMillis() + " ms; killing pid " + p.pid());
         table.signal(p.pid(), Signal.KILL, "driver manager (hung driver)");
+    }
+
+    /**
+     * The deadline watchdog's body: every few milliseconds (a quarter of the shortest deadline,
+     * between 1 and 100 ms) it kills the drivers that have held a request past their
+     * supervision's deadline, so a hang ends even when its caller waits long or has gone. It ends
+     * when no driver is live, and {@link #watchDeadlines} starts it again when one is.
+     */
+    private void deadlineLoop() {
+        while (!shuttingDown) {
+            long now = System.nanoTime();
+            long shortest = Long.MAX_VALUE;
+            boolean live = false;
+            for (Slot s : slots.values()) {
+                if (!s.live()) continue;
+                live = true;
+                long limit = s.supervision.deadline().toNanos();
+                shortest = Math.min(shortest, limit);
+                DriverHost.Pending p = s.inFlight;
+                if (p != null && now - s.inFlightSince > limit) hung(s, p, s.supervision.deadline());
+            }
+            if (!live) {
+                synchronized (this) {
+                    if (slots.values().stream().noneMatch(Slot::live)) {
+                        deadlineWatchdog = null;
+                        return;
+                    }
+                }
+                shortest = TimeUnit.MILLISECONDS.toNanos(100);
+            }
+            LockSupport.parkNanos(Math.clamp(shortest / 4, TimeUnit.MILLISECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(100)));
+        }
+        synchronized (this) {
+            deadlineWatchdog = null;
+        }
+    }
+
+    /** Starts the deadline watchdog unless it runs (after a slot became live). */
+    private synchronized void watchDeadlines() {
+        if (deadlineWatchdog != null || shuttingDown) return;
+        deadlineWatchdog = Thread.ofPlatform().name("kosh-driver-deadlines").daemon(true).start(this::deadlineLoop);
     }
 
     private void processExited(KoshProcess p) {
         for (Slot slot : slots.values()) {
             if (slot.process != p) continue;
             ExitStatus status = p.exitFuture().join();
-            DriverHost.Pending orphan = slot.inFlight;
-            slot.inFlight = null;
+            DriverHost.Pending orphan = slot.exited(p.pid());
+            endInstance(slot); // its DMA buffers and ports go with it
             if (slot.stopping || shuttingDown) {
                 if (slot.state != DriverState.FAILED) slot.state = DriverState.STOPPED;
                 if (orphan != null) orphan.reply().complete(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + slot.name + " stopped"));
@@ -518,15 +762,14 @@ public final class DriverManager {
                 closeSlot(slot, DriverError.Code.UNAVAILABLE, "driver " + slot.name + " failed: " + slot.lastError);
                 return; // init failed: nothing to restart
             }
-            String cause = slot.faultCause != null ? slot.faultCause : "process ended: " + status.reason();
-            slot.faultCause = null;
-            if (status.code() != DriverHost.EXIT_FAULT && !cause.startsWith("hung")) {
-                slot.faults.incrementAndGet();
-                slot.lastError = cause;
-            }
+            Fault said = slot.fault;
+            boolean own = said != null && said.pid() == p.pid();
+            String cause = own ? said.cause() : "process ended: " + status.reason();
+            slot.faults.incrementAndGet();
+            slot.lastError = "fault: " + cause;
             CrashDump dump = new CrashDump(slot.name, p.pid(), Instant.now(), cause,
                     orphan == null ? "none" : orphan.request().operation() + (orphan.request().idempotent() ? " (idempotent)" : ""),
-                    slot.lastRequests(), slot.requests.get(), slot.restarts.get());
+                    slot.lastRequests(), slot.requests.get(), slot.restarts.get(), own ? said.stack() : List.of());
             slot.lastCrash = dump;
             journal.error("driver " + slot.name, "pid " + p.pid() + " faulted (" + cause + "); " + dump.line());
             if (withinIntensity(slot)) {
@@ -540,6 +783,13 @@ public final class DriverManager {
             }
             return;
         }
+    }
+
+    /** Gives back what the ended instance held of its devices. */
+    private void endInstance(Slot slot) {
+        if (slot.grants == null) return;
+        int kept = slot.grants.endInstance();
+        if (kept > 0) journal.warn("driver " + slot.name, kept + " DMA buffer(s) still held by a native call when the instance ended; their frames are kept");
     }
 
     private static boolean withinIntensity(Slot slot) {
@@ -556,11 +806,20 @@ public final class DriverManager {
 
     /** Starts a new instance on the same channel; the request in flight is replayed or answered RESTARTED. */
     private void restart(Slot slot, DriverHost.Pending orphan, String cause) {
+        // Read now: once the new instance runs, its own exit (an init crash, say) may set it again.
+        boolean fromJournal = slot.orphanFromJournal;
         slot.state = DriverState.RESTARTING;
         slot.ready = new CompletableFuture<>();
+        boolean replaying = false;
         if (orphan != null) {
-            if (orphan.request().idempotent()) {
-                slot.replay.addFirst(orphan);
+            if (orphan.request().idempotent() && orphan.replays() < MAX_REPLAYS) {
+                slot.replay.addFirst(orphan.replayed());
+                replaying = true;
+            } else if (orphan.request().idempotent()) {
+                // A request that was in flight at every fault of its last instances is likely the
+                // cause: replaying it again would restart the driver until it is marked failed.
+                orphan.reply().complete(DriverResponse.failed(DriverError.Code.FAULT, "driver " + slot.name + " faulted ("
+                        + cause + ") on this request again after it was replayed " + orphan.replays() + " time(s); not replayed again"));
             } else {
                 orphan.reply().complete(DriverResponse.failed(DriverError.Code.RESTARTED, "driver " + slot.name
                         + " was restarted after a fault (" + cause + "); the request was not replayed because it is not idempotent"));
@@ -570,7 +829,7 @@ public final class DriverManager {
         if (spawn(slot) instanceof SysResult.Ok<KoshProcess> ok) {
             journal.warn("driver " + slot.name, "restarted as pid " + ok.value().pid() + " (restart " + n + ", at most "
                     + slot.supervision.maxRestarts() + " in " + slot.supervision.window().toSeconds() + " s)"
-                    + (orphan != null && orphan.request().idempotent() ? "; replaying the request in flight" : ""));
+                    + (replaying ? "; replaying the request in flight" + (fromJournal ? " from the request journal" : " (the caller's copy)") : ""));
         } else {
             closeSlot(slot, DriverError.Code.UNAVAILABLE, "driver " + slot.name + " could not be restarted: " + slot.lastError);
         }

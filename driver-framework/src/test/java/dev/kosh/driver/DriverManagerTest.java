@@ -154,6 +154,8 @@ class DriverManagerTest {
         assertTrue(dump.cause().contains("device on fire"), dump.cause());
         assertEquals("throw", dump.inFlight());
         assertTrue(dump.lastRequests().get(0).startsWith("echo(1 B"), dump.lastRequests().toString());
+        assertTrue(dump.stack().getFirst().contains("EchoDriver.handleRequest"), "the dump says where it threw: " + dump.stack());
+        assertTrue(dump.format().contains("\n  stack:\n    at dev.kosh.driver.DriverManagerTest$EchoDriver.handleRequest"), dump.format());
         assertTrue(journal.stream().anyMatch(l -> l.startsWith("ERROR driver fragile: pid " + firstPid + " faulted") && l.contains("crash dump")), journal.toString());
         assertTrue(journal.stream().anyMatch(l -> l.startsWith("WARN driver fragile: restarted as pid")), journal.toString());
     }
@@ -207,7 +209,10 @@ class DriverManagerTest {
         assertEquals(DriverError.Code.TIMEOUT, assertInstanceOf(DriverResponse.Failed.class, r).error().code());
         await("restarted", () -> info("sleepy").state() == DriverState.RUNNING && info("sleepy").pid() != firstPid);
         assertInstanceOf(DriverResponse.Ok.class, manager.call("sleepy", DriverRequest.of("echo", null), TIMEOUT).orThrow());
-        assertTrue(manager.crashDump("sleepy").orElseThrow().cause().startsWith("hung"), manager.crashDump("sleepy").toString());
+        CrashDump dump = manager.crashDump("sleepy").orElseThrow();
+        assertTrue(dump.cause().startsWith("hung"), dump.toString());
+        assertTrue(dump.stack().stream().anyMatch(f -> f.contains("handleRequest")) && dump.stack().getFirst().contains("park"),
+                "the dump says where the instance hung, taken before the kill: " + dump.stack());
     }
 
     @Test

@@ -17,6 +17,7 @@ import dev.kosh.driver.DriverInfo;
 import dev.kosh.driver.DeviceRegistry;
 import dev.kosh.driver.DriverDescriptor;
 import dev.kosh.driver.DriverManager;
+import dev.kosh.driver.RequestJournal;
 import dev.kosh.driver.DriverManifest;
 import dev.kosh.driver.Parsed;
 import dev.kosh.driver.ScanReport;
@@ -81,6 +82,8 @@ final class Kernel implements AutoCloseable {
     private DriverManager drivers;
     /** Block devices granted to drivers by their [driver] sections; closed after the processes end. */
     private final List<dev.kosh.driver.BlockGrant> blockGrants = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private RequestJournal driverRequests;
     private BundlePrograms programs;
     private Init init;
     private HttpEndpoint http;
@@ -251,7 +254,11 @@ final class Kernel implements AutoCloseable {
     }
 
     private String startDriverManager() throws Exception {
-        drivers = new DriverManager(table, journal, new DeviceRegistry());
+        // Driver requests are journaled before dispatch (Chronicle, one queue per driver): what a
+        // restarted driver is replayed is read back from there.
+        driverRequests = RequestJournal.open(dataDir.resolve("driver-requests"));
+        drivers = new DriverManager(table, journal, new DeviceRegistry(), driverRequests);
+        drivers.grantHardware(memory, java.nio.file.Path.of("/dev/port")); // DMA from the arena; ports where the host has them
         programs = new BundlePrograms(framework, drivers);
         // Every installed driver bundle's manifest is read; the hardware the HAL sees is matched to it.
         int registered = 0;
@@ -492,6 +499,7 @@ final class Kernel implements AutoCloseable {
                     table.terminateAll(config.stopTimeout());
                     table.close();
                 }
+                if (driverRequests != null) driverRequests.close();
             });
             step("block devices", () -> blockGrants.forEach(dev.kosh.driver.BlockGrant::close));
             step("console", () -> { if (console != null) console.close(); });

@@ -3,6 +3,7 @@ package dev.kosh.launcher;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -139,6 +140,33 @@ class ShellTest {
         assertTrue(k.shell("rmdrv zero", true).contains("driver zero stopped"));
         assertTrue(k.kernel.framework().bundle("dev.kosh.test.zero").isEmpty(), "insdrv's bundle is uninstalled");
         assertTrue(k.shell("drvcall zero read 4", false).contains("no driver zero"));
+    }
+
+    @Test
+    void aKilledDriverIsRestartedJournalsItsRequestsAndLeavesACrashDump(@TempDir Path dir) throws Exception {
+        Path jar = KernelFixture.relabel("null-driver.jar", dir.resolve("crashy.jar"),
+                Map.of("Bundle-SymbolicName", "dev.kosh.driver.crashy", "Kosh-Driver", "crashy"));
+        // Not the configured null driver: the other tests count its requests.
+        assertTrue(k.shell("insdrv " + jar, true).matches("driver crashy running as pid \\d+\\s*"));
+        try {
+            assertTrue(k.shell("drvcall crashy write hello", true).startsWith("ok 8 bytes:"));
+            int pid = k.kernel.drivers().list().stream().filter(d -> d.name().equals("crashy")).findFirst().orElseThrow().pid();
+            k.shell("kill -KILL " + pid, true);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!k.shell("lsdrv", true).matches("(?s).*crashy +dev.kosh.driver.crashy +\\d+ running +\\d+ +1 +1 .*")) {
+                assertTrue(System.nanoTime() < deadline, "restarted once:\n" + k.shell("lsdrv", true));
+                Thread.sleep(10);
+            }
+            assertTrue(k.shell("drvcall crashy read 4", true).startsWith("ok 4 bytes"), "the new instance serves on the same channel");
+            String dump = k.shell("crashdump crashy", true);
+            assertTrue(dump.contains("(pid " + pid + ")") && dump.contains("killed by KILL"), dump);
+            assertTrue(dump.contains("write(5 B)"), "the last requests are in the dump:\n" + dump);
+            try (var files = Files.list(data.resolve("driver-requests").resolve("crashy"))) {
+                assertTrue(files.anyMatch(f -> f.toString().endsWith(".cq4")), "its requests go to a Chronicle queue in the data directory");
+            }
+        } finally {
+            k.shell("rmdrv crashy", true);
+        }
     }
 
     @Test

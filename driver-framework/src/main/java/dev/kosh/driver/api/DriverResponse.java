@@ -12,6 +12,11 @@ public sealed interface DriverResponse {
         public byte[] payload() {
             return payload.clone();
         }
+
+        /** The payload's length, without copying it. */
+        public int payloadLength() {
+            return payload.length;
+        }
     }
 
     record Failed(DriverError error) implements DriverResponse {
