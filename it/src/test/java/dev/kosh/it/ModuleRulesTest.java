@@ -45,10 +45,14 @@ class ModuleRulesTest {
                 .check(kosh);
     }
 
+    /** The driver manager takes DMA buffers from the frame allocator, through the memory module's API only. */
     @Test
-    void driverFrameworkDoesNotDependOnTheLauncher() {
+    void driverFrameworkDoesNotDependOnTheLauncherOrMemoryInternals() {
         noClasses().that().resideInAPackage("dev.kosh.driver..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.kosh.launcher..", "dev.kosh.memory..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.kosh.launcher..", "dev.kosh.memory.internal..")
+                .check(kosh);
+        noClasses().that().resideInAPackage("dev.kosh.driver.api..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.kosh.memory..")
                 .check(kosh);
     }
 
