@@ -318,7 +318,8 @@ final class Kernel implements AutoCloseable {
         List<String> failed = new ArrayList<>();
         for (DriverSpec spec : config.drivers()) {
             spec.block().ifPresent(b -> grantBlock(spec.name(), b));
-            var supervision = new dev.kosh.driver.Supervision(spec.restart().maxRestarts(), spec.restart().window());
+            var supervision = new dev.kosh.driver.Supervision(spec.restart().maxRestarts(), spec.restart().window(),
+                    spec.requestDeadline().orElse(dev.kosh.driver.Supervision.DEFAULT_DEADLINE));
             SysResult<DriverInfo> r = drivers.start(spec.name(), spec.bundle(), spec.capabilities(), spec.essential(), supervision, Duration.ofSeconds(5));
             switch (r) {
                 case SysResult.Ok<DriverInfo> ok -> started.add(spec.name() + " (pid " + ok.value().pid() + ")");

@@ -39,7 +39,8 @@ public final class ConfigParser {
             "driver.bundles", "driver.signatures", "trust-store", "threads", "heap.soft", "heap.hard", "heap.window",
             "memory.quota", "swap.quota");
     private static final Set<String> DRIVER_KEYS = Set.of("bundle", "capabilities", "essential", "threads", "heap.soft", "heap.hard",
-            "restart-limit", "block.file", "block.size", "block.direct", "block.queue-depth", "memory.quota", "swap.quota");
+            "restart-limit", "block.file", "block.size", "block.direct", "block.queue-depth", "memory.quota", "swap.quota",
+            "request-deadline");
     private static final Set<String> SERVICE_KEYS = Set.of("program", "args", "after", "restart", "restart-limit",
             "priority", "capabilities", "essential", "threads", "heap.soft", "heap.hard", "memory.quota", "swap.quota");
     private static final int MAX_THREADS = 10_000;
@@ -208,7 +209,8 @@ public final class ConfigParser {
                         limits(s, defaults),
                         restart(null, v.get("restart-limit")),
                         s.line(),
-                        blockBacking(s)));
+                        blockBacking(s),
+                        requestDeadline(v.get("request-deadline"))));
                 default -> services.add(new ServiceSpec(s.name(),
                         required(s, "program").text(),
                         v.containsKey("args") ? arguments(v.get("args")) : List.of(),
@@ -359,6 +361,12 @@ public final class ConfigParser {
         } catch (NumberFormatException e) {
             throw new ConfigException(file, v.line(), "expected a number, found '" + v.text() + "'");
         }
+    }
+
+    /** A driver's request deadline: a positive duration, or absent for the driver manager's default. */
+    private java.util.Optional<Duration> requestDeadline(Value v) throws ConfigException {
+        if (v == null) return java.util.Optional.empty();
+        return java.util.Optional.of(duration(v)); // duration() refuses zero and negative values
     }
 
     private Duration duration(Value v) throws ConfigException {

@@ -13,10 +13,17 @@ import dev.kosh.kernel.process.ProcessLimits;
  * {@code block} is the block device the section grants the driver ({@code block.*} keys), if any.
  */
 public record DriverSpec(String name, String bundle, Set<String> capabilities, boolean essential, ProcessLimits limits,
-                         RestartPolicy restart, int line, Optional<BlockBackingSpec> block) {
+                         RestartPolicy restart, int line, Optional<BlockBackingSpec> block, Optional<java.time.Duration> requestDeadline) {
     public DriverSpec {
         capabilities = Set.copyOf(capabilities);
         java.util.Objects.requireNonNull(block, "block");
+        java.util.Objects.requireNonNull(requestDeadline, "requestDeadline");
+    }
+
+    /** A driver with the driver manager's default request deadline. */
+    public DriverSpec(String name, String bundle, Set<String> capabilities, boolean essential, ProcessLimits limits,
+                      RestartPolicy restart, int line, Optional<BlockBackingSpec> block) {
+        this(name, bundle, capabilities, essential, limits, restart, line, block, Optional.empty());
     }
 
     /** A driver granted no block device. */

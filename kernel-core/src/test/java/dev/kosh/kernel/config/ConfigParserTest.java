@@ -427,4 +427,16 @@ class ConfigParserTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigParser.parse("t.conf", "[driver a]\nbundle = x\nrestart-limit = often\n"));
         assertTrue(e.getMessage().startsWith("t.conf:3: restart-limit must look like '5 in 60s'"), e.getMessage());
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(5)
+    void aDriverMaySetItsRequestDeadlineButNotZero() throws Exception {
+        SystemConfig c = ConfigParser.parse("t.conf", "[driver a]\nbundle = x\nrequest-deadline = 250ms\n[driver b]\nbundle = y\n");
+        assertEquals(java.util.Optional.of(java.time.Duration.ofMillis(250)), c.drivers().get(0).requestDeadline());
+        assertEquals(java.util.Optional.empty(), c.drivers().get(1).requestDeadline(), "absent: the driver manager's default");
+        ConfigException zero = assertThrows(ConfigException.class, () -> ConfigParser.parse("t.conf", "[driver a]\nbundle = x\nrequest-deadline = 0s\n"));
+        assertTrue(zero.getMessage().startsWith("t.conf:3: duration must be greater than zero"), zero.getMessage());
+        ConfigException bad = assertThrows(ConfigException.class, () -> ConfigParser.parse("t.conf", "[driver a]\nbundle = x\nrequest-deadline = soon\n"));
+        assertTrue(bad.getMessage().startsWith("t.conf:3: expected a duration"), bad.getMessage());
+    }
 }
