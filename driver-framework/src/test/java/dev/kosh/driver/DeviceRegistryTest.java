@@ -2,6 +2,7 @@ package dev.kosh.driver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Timeout;
 
 import dev.kosh.driver.api.DriverContext;
 import dev.kosh.driver.api.MmioAccess;
+import dev.kosh.driver.api.Registers;
 import dev.kosh.driver.api.MmioWindow;
 import dev.kosh.driver.api.PortRange;
 import dev.kosh.hal.HalError;
@@ -119,6 +121,44 @@ class DeviceRegistryTest {
             assertTrue(refusal(reg.context("none").mmio().map(0, 0, arena)).contains("bound to no device"));
         }
         assertEquals(List.of("0000:00:03.0/0"), sim.mapped, "only the driver's own device was ever asked for");
+    }
+
+    @Test
+    void aDriverBundleReachesItsRegistersThroughCheckedVolatileAccessesOnly() {
+        var sim = new Hardware.SimulatedPlatform(List.of(EDU, NIC), List.of(), List.of());
+        DeviceRegistry reg = new DeviceRegistry();
+        reg.register(Hardware.driver("edu", "pci:1234:11e8"));
+        reg.scan(sim);
+        MmioAccess edu = reg.context("edu").mmio();
+        var open = assertInstanceOf(MmioAccess.RegisterWindow.Open.class, edu.open(0, 0));
+        assertEquals("simulated", open.via());
+        Registers regs = open.registers();
+        assertEquals(0x1000, regs.length());
+        regs.write32(0x4, 0xcafe_f00d);
+        assertEquals(0xcafe_f00d, regs.read32(0x4));
+        assertEquals((short) 0xf00d, regs.read16(0x4), "little-endian host: the low half first");
+        assertEquals((byte) 0x0d, regs.read8(0x4));
+        regs.write64(0x8, 0x1122_3344_5566_7788L);
+        assertEquals(0x1122_3344_5566_7788L, regs.read64(0x8));
+        regs.write16(0x10, (short) 7);
+        regs.write8(0x12, (byte) 9);
+        assertEquals(7, regs.read16(0x10));
+        assertEquals(9, regs.read8(0x12));
+        // nothing outside the window, nothing misaligned, nothing after close
+        var outside = assertThrows(IndexOutOfBoundsException.class, () -> regs.read32(0x1000));
+        assertTrue(outside.getMessage().contains("outside the window of 0x1000 bytes"), outside.getMessage());
+        assertThrows(IndexOutOfBoundsException.class, () -> regs.write64(0xffc, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> regs.read8(-1));
+        assertThrows(IndexOutOfBoundsException.class, () -> regs.read64(Long.MAX_VALUE));
+        var misaligned = assertThrows(IllegalArgumentException.class, () -> regs.read32(0x6));
+        assertTrue(misaligned.getMessage().contains("not aligned to 4 bytes"), misaligned.getMessage());
+        regs.close();
+        regs.close();
+        assertThrows(IllegalStateException.class, () -> regs.read32(0x4));
+        // refusals are the same as map's, and leave nothing mapped
+        var refused = assertInstanceOf(MmioAccess.RegisterWindow.Refused.class, edu.open(1, 0));
+        assertTrue(refused.reason().contains("driver edu has 1 device(s); there is no device 1"), refused.reason());
+        assertInstanceOf(MmioAccess.RegisterWindow.Refused.class, reg.context("none").mmio().open(0, 0));
     }
 
     @Test
