@@ -29,6 +29,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * A {@link VirtualAddressSpace} over a {@link PagedAddressSpace}: regions reserved without
@@ -95,13 +97,7 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
 
     @Override
     public long rootTable() {
-        core.lock.lock();
-        try {
-            live();
-            return table.rootTable();
-        } finally {
-            core.lock.unlock();
-        }
+        return lockedLong(() -> table.rootTable());
     }
 
     // ---------------------------------------------------------------- regions
@@ -110,13 +106,7 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
     public ReserveResult reserve(long start, long length, RegionKind kind, Protection protection) {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(protection, "protection");
-        core.lock.lock();
-        try {
-            live();
-            return reserveLocked(start, length, kind, protection);
-        } finally {
-            core.lock.unlock();
-        }
+        return locked(() -> reserveLocked(start, length, kind, protection));
     }
 
     private ReserveResult reserveLocked(long start, long length, RegionKind kind, Protection protection) {
@@ -142,50 +132,38 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
 
     @Override
     public ReserveResult reserveStack(long length) {
-        core.lock.lock();
-        try {
-            live();
+        return locked(() -> {
             ReserveResult result = reserveLocked(stackCursor - length, length, RegionKind.STACK, STACK);
             if (result instanceof ReserveResult.Reserved(Region r)) {
                 stackCursor = r.guardStart();
             }
             return result;
-        } finally {
-            core.lock.unlock();
-        }
+        });
     }
 
     @Override
     public ReserveResult reserveAnonymous(long length, Protection protection) {
         Objects.requireNonNull(protection, "protection");
-        core.lock.lock();
-        try {
-            live();
+        return locked(() -> {
             long start = length > 0 && (length & (PAGE - 1)) == 0 ? findFree(length) : mmapCursor - length;
             ReserveResult result = reserveLocked(start, length, RegionKind.ANONYMOUS, protection);
             if (result instanceof ReserveResult.Reserved(Region r) && r.start() < mmapCursor) {
                 mmapCursor = r.start();
             }
             return result;
-        } finally {
-            core.lock.unlock();
-        }
+        });
     }
 
     @Override
     public ReleaseResult release(long start) {
-        core.lock.lock();
-        try {
-            live();
+        return locked(() -> {
             Region region = regions.remove(start);
             if (region == null) {
                 return new ReleaseResult.NoRegion(start);
             }
             long[] dropped = dropPages(region.start(), region.end());
             return new ReleaseResult.Released(region, dropped[0], dropped[1]);
-        } finally {
-            core.lock.unlock();
-        }
+        });
     }
 
     /**
@@ -261,9 +239,7 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
     @Override
     public RangeResult map(long hint, long pages, Protection protection) {
         Objects.requireNonNull(protection, "protection");
-        core.lock.lock();
-        try {
-            live();
+        return locked(() -> {
             if (pages < 1 || pages > (USER_TOP >>> 12)) {
                 return refused(RangeResult.Refusal.OUT_OF_RANGE, pages + " pages: must be 1 .. " + (USER_TOP >>> 12));
             }
@@ -289,16 +265,12 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
             }
             mmapCursor = Math.min(mmapCursor, r.start());
             return new RangeResult.Done(r.start(), r.length());
-        } finally {
-            core.lock.unlock();
-        }
+        });
     }
 
     @Override
     public RangeResult unmap(long start, long length) {
-        core.lock.lock();
-        try {
-            live();
+        return locked(() -> {
             RangeResult.Refused bad = checkRange(start, length);
             if (bad != null) {
                 return bad;
@@ -309,9 +281,7 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
             }
             unmapLocked(start, start + length);
             return new RangeResult.Done(start, length);
-        } finally {
-            core.lock.unlock();
-        }
+        });
     }
 
     /** NO_SPACE if {@code more} regions would pass {@link #MAX_REGIONS}, else null. */
@@ -364,9 +334,7 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
     @Override
     public RangeResult protect(long start, long length, Protection protection) {
         Objects.requireNonNull(protection, "protection");
-        core.lock.lock();
-        try {
-            live();
+        return locked(() -> {
             RangeResult.Refused bad = checkRange(start, length);
             if (bad != null) {
                 return bad;
@@ -403,20 +371,12 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
                 table.protect(page.getKey(), rights);
             }
             return new RangeResult.Done(start, length);
-        } finally {
-            core.lock.unlock();
-        }
+        });
     }
 
     @Override
     public long heapBreak() {
-        core.lock.lock();
-        try {
-            live();
-            return heapBreak;
-        } finally {
-            core.lock.unlock();
-        }
+        return lockedLong(() -> heapBreak);
     }
 
     private static long pageUp(long address) {
@@ -425,9 +385,7 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
 
     @Override
     public RangeResult brk(long newBreak) {
-        core.lock.lock();
-        try {
-            live();
+        return locked(() -> {
             long base = layout.heapBase();
             if (newBreak < base || newBreak > USER_TOP) {
                 return refused(RangeResult.Refusal.OUT_OF_RANGE, "break " + hex(newBreak) + " is below the heap base "
@@ -460,9 +418,7 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
             }
             heapBreak = newBreak;
             return new RangeResult.Done(base, newBreak - base);
-        } finally {
-            core.lock.unlock();
-        }
+        });
     }
 
     // ---------------------------------------------------------------- views
@@ -470,9 +426,7 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
     @Override
     public ViewResult view(long start, long length, AccessKind access) {
         Objects.requireNonNull(access, "access");
-        core.lock.lock();
-        try {
-            live();
+        return locked(() -> {
             if (access == AccessKind.EXECUTE) {
                 return new ViewResult.Refused(RangeResult.Refusal.INVALID, "a view is for reading or writing, not executing");
             }
@@ -495,9 +449,7 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
             PageView view = new PageView(this, start, arena, access == AccessKind.WRITE ? segment : segment.asReadOnly());
             views.computeIfAbsent(view.page(), p -> new ArrayList<>(1)).add(view);
             return new ViewResult.Viewed(view);
-        } finally {
-            core.lock.unlock();
-        }
+        });
     }
 
     /** Closes a view (its owner did). */
@@ -540,13 +492,7 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
 
     @Override
     public Optional<Region> regionAt(long virtualAddress) {
-        core.lock.lock();
-        try {
-            live();
-            return Optional.ofNullable(regionOf(virtualAddress));
-        } finally {
-            core.lock.unlock();
-        }
+        return locked(() -> Optional.ofNullable(regionOf(virtualAddress)));
     }
 
     private Region regionOf(long virtualAddress) {
@@ -886,9 +832,7 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
 
     @Override
     public SpaceResult cloneSpace() {
-        core.lock.lock();
-        try {
-            live();
+        return locked(() -> {
             DemandPagedSpace child = core.createSpace(layout, frameQuota);
             if (child == null) {
                 return new SpaceResult.OutOfMemory();
@@ -914,17 +858,13 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
                 child.swapped.put(page.getKey(), page.getValue());
             }
             return new SpaceResult.Created(child);
-        } finally {
-            core.lock.unlock();
-        }
+        });
     }
 
     @Override
     public ShareResult shareCopyOnWrite(long sourceAddress, long length, VirtualAddressSpace target, long targetAddress) {
         Objects.requireNonNull(target, "target");
-        core.lock.lock();
-        try {
-            live();
+        return locked(() -> {
             if (!(target instanceof DemandPagedSpace other) || other.core != core) {
                 return new ShareResult.ForeignSpace();
             }
@@ -971,44 +911,24 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
                 core.addMapper(frame, other, targetAddress + off);
             }
             return new ShareResult.Shared(length / PAGE);
-        } finally {
-            core.lock.unlock();
-        }
+        });
     }
 
     // ---------------------------------------------------------------- accounting
 
     @Override
     public long residentPages() {
-        core.lock.lock();
-        try {
-            live();
-            return resident.size();
-        } finally {
-            core.lock.unlock();
-        }
+        return lockedLong(() -> resident.size());
     }
 
     @Override
     public long swappedPages() {
-        core.lock.lock();
-        try {
-            live();
-            return swapped.size();
-        } finally {
-            core.lock.unlock();
-        }
+        return lockedLong(() -> swapped.size());
     }
 
     @Override
     public long pageTableFrames() {
-        core.lock.lock();
-        try {
-            live();
-            return table.pageTableFrames();
-        } finally {
-            core.lock.unlock();
-        }
+        return lockedLong(() -> table.pageTableFrames());
     }
 
     @Override
@@ -1016,13 +936,7 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
         if (frames < 1) {
             throw new IllegalArgumentException("frame quota " + frames + " cannot hold the PML4");
         }
-        core.lock.lock();
-        try {
-            live();
-            frameQuota = frames;
-        } finally {
-            core.lock.unlock();
-        }
+        lockedRun(() -> frameQuota = frames);
     }
 
     @Override
@@ -1030,42 +944,22 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
         if (pages < 0) {
             throw new IllegalArgumentException("swap quota " + pages + " is negative");
         }
-        core.lock.lock();
-        try {
-            live();
-            swapQuota = pages;
-        } finally {
-            core.lock.unlock();
-        }
+        lockedRun(() -> swapQuota = pages);
     }
 
     @Override
     public long frameQuota() {
-        core.lock.lock();
-        try {
-            live();
-            return frameQuota;
-        } finally {
-            core.lock.unlock();
-        }
+        return lockedLong(() -> frameQuota);
     }
 
     @Override
     public long swapQuota() {
-        core.lock.lock();
-        try {
-            live();
-            return swapQuota;
-        } finally {
-            core.lock.unlock();
-        }
+        return lockedLong(() -> swapQuota);
     }
 
     @Override
     public Pmap pmap() {
-        core.lock.lock();
-        try {
-            live();
+        return locked(() -> {
             List<PmapEntry> entries = new ArrayList<>(regions.size());
             for (Region r : regions.values()) {
                 Map<Long, Long> pages = resident.subMap(r.start(), r.end());
@@ -1073,9 +967,7 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
                 entries.add(new PmapEntry(r, pages.size(), shared, swapped.subMap(r.start(), r.end()).size()));
             }
             return new Pmap(id, entries, table.pageTableFrames());
-        } finally {
-            core.lock.unlock();
-        }
+        });
     }
 
     @Override
@@ -1099,6 +991,43 @@ public final class DemandPagedSpace implements VirtualAddressSpace {
             table.close();
             core.forget(this);
             closed = true;
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code body} under the core's lock on a live space: the locking discipline of every
+     * operation except the fault path ({@link #access}, {@link #copy}), which keeps it inline so a
+     * fault allocates no lambda.
+     */
+    private <T> T locked(Supplier<T> body) {
+        core.lock.lock();
+        try {
+            live();
+            return body.get();
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    /** {@link #locked} for a {@code long} result, unboxed. */
+    private long lockedLong(LongSupplier body) {
+        core.lock.lock();
+        try {
+            live();
+            return body.getAsLong();
+        } finally {
+            core.lock.unlock();
+        }
+    }
+
+    /** {@link #locked} for a body with no result. */
+    private void lockedRun(Runnable body) {
+        core.lock.lock();
+        try {
+            live();
+            body.run();
         } finally {
             core.lock.unlock();
         }
