@@ -33,6 +33,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * An {@link AddressSpace} whose four-level x86-64 page tables are frames of the arena (layout in
@@ -519,9 +521,7 @@ public final class PagedAddressSpace implements AddressSpace {
 
     @Override
     public Optional<PageMapping> lookup(long virtualAddress) {
-        lock.lock();
-        try {
-            live();
+        return locked(() -> {
             if (!canonical(virtualAddress)) {
                 return Optional.empty();
             }
@@ -535,100 +535,50 @@ public final class PagedAddressSpace implements AddressSpace {
             return Optional.of(new PageMapping(virtualAddress & -size.bytes(), frame, size,
                     PageTableEntryDescriptor.protectionOf(entry), (entry & ACCESSED) != 0,
                     (entry & DIRTY) != 0, (entry & OWNED) != 0));
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     @Override
     public void invalidatePage(long virtualAddress) {
-        lock.lock();
-        try {
-            live();
-            tlb.invalidate(virtualAddress);
-        } finally {
-            lock.unlock();
-        }
+        lockedRun(() -> tlb.invalidate(virtualAddress));
     }
 
     @Override
     public void flushTlb() {
-        lock.lock();
-        try {
-            live();
-            tlb.flush();
-        } finally {
-            lock.unlock();
-        }
+        lockedRun(() -> tlb.flush());
     }
 
     // ---------------------------------------------------------------- accounting and teardown
 
     @Override
     public long pageTableFrames() {
-        lock.lock();
-        try {
-            live();
-            return tableFrames;
-        } finally {
-            lock.unlock();
-        }
+        return lockedLong(() -> tableFrames);
     }
 
     @Override
     public long mappedPages(PageSize size) {
-        lock.lock();
-        try {
-            live();
-            return size == PageSize.SIZE_4K ? mapped4k : mapped2m;
-        } finally {
-            lock.unlock();
-        }
+        return lockedLong(() -> size == PageSize.SIZE_4K ? mapped4k : mapped2m);
     }
 
     @Override
     public long residentFrames() {
-        lock.lock();
-        try {
-            live();
-            return residentFrames;
-        } finally {
-            lock.unlock();
-        }
+        return lockedLong(() -> residentFrames);
     }
 
     @Override
     public long chargedFrames() {
-        lock.lock();
-        try {
-            live();
-            return residentFrames + tableFrames;
-        } finally {
-            lock.unlock();
-        }
+        return lockedLong(() -> residentFrames + tableFrames);
     }
 
     @Override
     public long frameQuota() {
-        lock.lock();
-        try {
-            live();
-            return frameQuota;
-        } finally {
-            lock.unlock();
-        }
+        return lockedLong(() -> frameQuota);
     }
 
     @Override
     public void setFrameQuota(long frameQuota) {
         checkQuota(frameQuota);
-        lock.lock();
-        try {
-            live();
-            this.frameQuota = frameQuota;
-        } finally {
-            lock.unlock();
-        }
+        lockedRun(() -> this.frameQuota = frameQuota);
     }
 
     /** TLB hits since creation (for tests and benchmarks). */
@@ -697,13 +647,7 @@ public final class PagedAddressSpace implements AddressSpace {
      * edits entries behind the MMU (and must then invalidate), such as tests and, later, swap.
      */
     public long leafEntryAddress(long virtualAddress) {
-        lock.lock();
-        try {
-            live();
-            return canonical(virtualAddress) ? findLeaf(virtualAddress) : -1;
-        } finally {
-            lock.unlock();
-        }
+        return lockedLong(() -> canonical(virtualAddress) ? findLeaf(virtualAddress) : -1);
     }
 
     /** Reads the entry at an arena offset. */
@@ -797,6 +741,39 @@ public final class PagedAddressSpace implements AddressSpace {
         if (code != BuddyAllocator.FREE_OK) {
             throw new IllegalStateException("freeing frame 0x" + Long.toHexString(frame) + " of order " + order
                     + " failed with code " + code + ": page tables and allocator disagree");
+        }
+    }
+
+    /** Runs {@code body} under the lock on a live space (the accounting and inspection calls). */
+    private <T> T locked(Supplier<T> body) {
+        lock.lock();
+        try {
+            live();
+            return body.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@link #locked} for a {@code long} result, unboxed. */
+    private long lockedLong(LongSupplier body) {
+        lock.lock();
+        try {
+            live();
+            return body.getAsLong();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@link #locked} for a body with no result. */
+    private void lockedRun(Runnable body) {
+        lock.lock();
+        try {
+            live();
+            body.run();
+        } finally {
+            lock.unlock();
         }
     }
 }
