@@ -92,6 +92,43 @@ class CheckpointTest {
         }
     }
 
+    /**
+     * Entry points of recursive methods: with folding, a request reaches them only once it has
+     * been outstanding for the escalation delay (so a signal answered at a loop point does not
+     * deoptimize recursive code); without, at once. Plain entry points see it at once either way.
+     */
+    @Test
+    void recursionPointsSeeARequestAfterTheEscalationDelay() throws InterruptedException {
+        Fixed hooks = new Fixed();
+        SandboxHooks.Installation inst = SandboxHooks.install(hooks);
+        try {
+            Checkpoint.pollRecursion();
+            Checkpoint.pollEntry();
+            assertEquals(0, hooks.asked.get());
+            long t0 = System.nanoTime();
+            inst.requestCheckpoints();
+            Checkpoint.pollEntry();
+            assertEquals(1, hooks.asked.get(), "a plain entry point sees the request at once");
+            while (hooks.asked.get() == 1) {
+                Checkpoint.pollRecursion();
+                assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "the request never reached the recursion point");
+                Thread.sleep(0, 100_000);
+            }
+            long waited = System.nanoTime() - t0;
+            if (Checkpoint.FOLDED) {
+                assertTrue(waited >= Checkpoint.ESCALATE_NANOS, "escalated after " + waited + " ns");
+            }
+            inst.releaseCheckpoints();
+            int asked = hooks.asked.get();
+            Checkpoint.pollRecursion();
+            Checkpoint.pollEntry();
+            Checkpoint.poll();
+            assertEquals(asked, hooks.asked.get(), "nothing outstanding: no point asks");
+        } finally {
+            inst.uninstall();
+        }
+    }
+
     @Test
     void killActionThrowsTheKernelsErrorAndStopAsksAgain() {
         Fixed hooks = new Fixed();

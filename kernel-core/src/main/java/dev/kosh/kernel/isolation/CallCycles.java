@@ -43,6 +43,14 @@ final class CallCycles {
             });
             calls.put(key(m), out);
         }
+        return onCycles(calls);
+    }
+
+    /**
+     * The nodes of a directed graph (node → its successors, in any order, repeats allowed) that
+     * lie on a cycle; successors that are not keys are ignored.
+     */
+    static Set<String> onCycles(Map<String, List<String>> calls) {
         return new Tarjan(calls).cyclic;
     }
 

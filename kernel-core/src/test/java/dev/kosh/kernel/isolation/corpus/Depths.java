@@ -38,6 +38,19 @@ public final class Depths {
         }
     }
 
+    /**
+     * Goes 2000 calls deep, then recurses binarily for ever without returning to a loop: its
+     * thread reaches only entry points of recursive methods, so a kill must escalate to them and
+     * unwind 2000 deoptimized frames.
+     */
+    public static final class DeepThenBinary implements Callable<Object> {
+        static long tree(int d) { return d == 0 ? 1 : tree(d - 1) + tree(d - 1); }
+
+        static long deep(int d) { return d == 0 ? tree(62) : 1 + deep(d - 1); }
+
+        public Object call() { return deep(2000); }
+    }
+
     /** Overflows its stack, catches the error and does it again, forever (launcher QuotaTest's bomb). */
     public static final class Overflow implements Callable<Object> {
         private int level;
