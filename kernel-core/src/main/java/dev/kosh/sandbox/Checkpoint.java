@@ -223,23 +223,33 @@ public final class Checkpoint {
 
     /**
      * The relinker's loop: points {@link #ENTRY_SITE} at the slow path once a request has been
-     * outstanding for {@link #ESCALATE_NANOS}, and empties both sites once requests have been
-     * quiet for {@link #RELINK_QUIET_NANOS}.
+     * outstanding for {@link #ESCALATE_NANOS} and the hooks still await a thread (asked again every
+     * {@link #ESCALATE_NANOS} while the request is outstanding), and empties both sites once
+     * requests have been quiet for {@link #RELINK_QUIET_NANOS}.
      */
     private static void relinkWhenQuiet() {
-        synchronized (INSTALL_LOCK) {
-            while (true) {
+        long declinedAt = 0;      // when the hooks last said no thread is awaited
+        long confirmedFor = -1;   // the requestedSince for which they last said yes
+        while (true) {
+            SandboxHooks ask = null;
+            long askingFor = 0;
+            synchronized (INSTALL_LOCK) {
                 try {
                     long now = System.nanoTime();
                     if (requests != 0) {
-                        long wait = requestedSince + ESCALATE_NANOS - now;
+                        long wait = Math.max(requestedSince, declinedAt) + ESCALATE_NANOS - now;
                         if (ENTRY_SITE.getTarget() == SLOW) {
                             INSTALL_LOCK.wait();
                         } else if (wait > 0) {
                             INSTALL_LOCK.wait(wait / 1_000_000, (int) (wait % 1_000_000));
-                        } else {
+                        } else if (confirmedFor == requestedSince) {
                             ENTRY_SITE.setTarget(SLOW);
                             MutableCallSite.syncAll(new MutableCallSite[] {ENTRY_SITE});
+                        } else if (hooks == null) {
+                            confirmedFor = requestedSince; // nobody to ask: escalating is always safe
+                        } else {
+                            ask = hooks; // asked outside the lock: the kernel's answer may take its own locks
+                            askingFor = requestedSince;
                         }
                     } else if (SITE.getTarget() == NOTHING && ENTRY_SITE.getTarget() == NOTHING) {
                         INSTALL_LOCK.wait();
@@ -254,6 +264,15 @@ public final class Checkpoint {
                     // nobody interrupts it on purpose; carry on relinking
                 }
             }
+            if (ask == null) continue;
+            boolean awaited;
+            try {
+                awaited = ask.awaitingCheckpoint();
+            } catch (RuntimeException e) {
+                awaited = true; // a failing answer must not leave a recursion unkillable
+            }
+            if (awaited) confirmedFor = askingFor; // escalates on the next pass if still outstanding
+            else declinedAt = System.nanoTime();   // asks again ESCALATE_NANOS later
         }
     }
 

@@ -22,7 +22,7 @@ class CheckpointTest {
     }
 
     /** Hooks that count their calls and answer one fixed action. */
-    static final class Fixed implements SandboxHooks {
+    static class Fixed implements SandboxHooks {
         final AtomicInteger asked = new AtomicInteger();
         volatile Action action = Action.PROCEED;
 
@@ -124,6 +124,38 @@ class CheckpointTest {
             Checkpoint.pollEntry();
             Checkpoint.poll();
             assertEquals(asked, hooks.asked.get(), "nothing outstanding: no point asks");
+        } finally {
+            inst.uninstall();
+        }
+    }
+
+    /** While the kernel awaits no thread (all stopped or blocked), recursive code is left alone. */
+    @Test
+    void recursionPointsAreNotEscalatedWhileTheKernelAwaitsNoThread() throws InterruptedException {
+        java.util.concurrent.atomic.AtomicBoolean awaiting = new java.util.concurrent.atomic.AtomicBoolean(false);
+        Fixed hooks = new Fixed() {
+            @Override
+            public boolean awaitingCheckpoint() {
+                return awaiting.get();
+            }
+        };
+        SandboxHooks.Installation inst = SandboxHooks.install(hooks);
+        try {
+            inst.requestCheckpoints();
+            long until = System.nanoTime() + 10 * Checkpoint.ESCALATE_NANOS;
+            while (System.nanoTime() < until) {
+                Checkpoint.pollRecursion();
+                Thread.sleep(1);
+            }
+            assertEquals(Checkpoint.FOLDED ? 0 : 1, Math.min(1, hooks.asked.get()), "asked " + hooks.asked.get() + " times");
+            awaiting.set(true);
+            long t0 = System.nanoTime();
+            while (hooks.asked.get() == 0) {
+                Checkpoint.pollRecursion();
+                assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "never escalated once a thread was awaited");
+                Thread.sleep(0, 100_000);
+            }
+            inst.releaseCheckpoints();
         } finally {
             inst.uninstall();
         }
