@@ -72,21 +72,30 @@ public final class PreemptionOverheadInterleaved {
         Arrays.sort(pair);
         System.out.printf("signal: request+release pair with the workloads compiled: median %.2f ms, max %.2f ms%n",
                 pair[pair.length / 2], pair[pair.length - 1]);
-        // a signal handled at once (as a kill of a thread in a loop), and one outstanding long
-        // enough for the entry points to be reached too (a thread in a recursion)
+        // a signal handled at once (as a kill of a thread in a loop), and one outstanding for
+        // 20 ms against a runnable thread that reaches no point (a thread in a recursion): the
+        // recursion points are escalated to and recursive code deoptimized
         for (long hold : new long[] {0, 20}) {
-            for (var e : ops.entrySet()) recovery(e.getKey(), e.getValue()[0], e.getValue()[1], median.get(e.getKey()), rounds, bystander, hold);
+            for (var e : ops.entrySet()) recovery(e.getKey(), e.getValue()[0], e.getValue()[1], median.get(e.getKey()), rounds, hold);
         }
     }
 
-    private static void recovery(String workload, LongUnaryOperator plain, LongUnaryOperator woven, double m, int rounds, Thread bystander, long holdMillis)
+    private static void recovery(String workload, LongUnaryOperator plain, LongUnaryOperator woven, double m, int rounds, long holdMillis)
             throws InterruptedException {
         SandboxFixture.TestHooks hooks = SandboxFixture.hooks();
         long input = input(workload);
         for (int k = 0; k < 2000; k++) sink += woven.applyAsLong(input);
-        hooks.preempt(bystander);
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread target = new Thread(() -> {
+            while (!done.get()) Thread.onSpinWait(); // unwoven: runnable, never at a point
+        }, "signal-target");
+        target.setDaemon(true);
+        target.start();
+        hooks.preempt(target);
         if (holdMillis > 0) Thread.sleep(holdMillis);
-        hooks.clear(bystander);
+        hooks.clear(target);
+        done.set(true);
+        target.join();
         long t0 = System.nanoTime(), lost = 0;
         int batches = 0;
         while (batches < 1000) { // batches of 20 calls until one runs within 10 % of the steady median
