@@ -46,9 +46,10 @@ public final class Checkpoint {
     /**
      * A plain copy of {@link #requests}, written after it under the install lock, for
      * {@link #pollEntry()} (and {@link #pollRecursion()} when polls are not folded). Plain, so the
-     * JIT may merge its reads within one compiled body (e.g. across recursively inlined frames); never read in a loop, so no read of it is hoisted out of
-     * one (every loop of woven code polls with {@link #poll()}). HotSpot reads a static field again
-     * after every call that is not inlined.
+     * JIT may merge its reads within one compiled body (e.g. across recursively inlined frames);
+     * never read in a loop, so no read of it is hoisted out of one (every loop of woven code polls
+     * with {@link #poll()}). HotSpot reads a static field again after every call that is not
+     * inlined.
      */
     private static int pending;
     private static volatile SandboxHooks hooks;
@@ -275,8 +276,10 @@ public final class Checkpoint {
             boolean awaited;
             try {
                 awaited = ask.awaitingCheckpoint();
-            } catch (RuntimeException e) {
-                awaited = true; // a failing answer must not leave a recursion unkillable
+            } catch (RuntimeException | Error e) {
+                // a failing answer must neither leave a recursion unkillable nor end this thread
+                // (the sites would never be emptied or escalated again)
+                awaited = true;
             }
             if (awaited) confirmedFor = askingFor; // escalates on the next pass if still outstanding
             else declinedAt = System.nanoTime();   // asks again ESCALATE_NANOS later

@@ -161,6 +161,30 @@ class CheckpointTest {
         }
     }
 
+    /** Hooks that fail to answer are taken as awaiting a thread: escalating is always safe. */
+    @Test
+    void aFailingAnswerEscalates() throws InterruptedException {
+        Fixed hooks = new Fixed() {
+            @Override
+            public boolean awaitingCheckpoint() {
+                throw new IllegalStateException("broken kernel hook");
+            }
+        };
+        SandboxHooks.Installation inst = SandboxHooks.install(hooks);
+        try {
+            inst.requestCheckpoints();
+            long t0 = System.nanoTime();
+            while (hooks.asked.get() == 0) {
+                Checkpoint.pollRecursion();
+                assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "never escalated");
+                Thread.sleep(0, 100_000);
+            }
+            inst.releaseCheckpoints();
+        } finally {
+            inst.uninstall();
+        }
+    }
+
     @Test
     void killActionThrowsTheKernelsErrorAndStopAsksAgain() {
         Fixed hooks = new Fixed();
