@@ -23,7 +23,10 @@ import java.lang.invoke.VarHandle;
  * within milliseconds) and waits for a handshake with every Java thread. So the target goes back
  * to empty only after requests have been quiet for a while (signals in a burst pay once); that is
  * fine for signals (KILL, STOP, CONT) but would not be for a per-timeslice preemption request
- * (docs/isolation.md). {@link #pollEntry()}, once per invocation outside loops, is a plain read.
+ * (docs/isolation.md). {@link #pollEntry()}, once per invocation outside loops, is a plain read;
+ * {@link #pollRecursion()}, the same in recursive methods, has a call site of its own that a
+ * request reaches only if it is still outstanding a few milliseconds later, so that a signal
+ * deoptimizes recursive code only when a thread could not be reached otherwise.
  *
  * <p>{@link #caught(Throwable)} runs at the start of every exception handler of woven code and
  * rethrows {@link Killed}; it polls with a volatile read of {@link #requests} (handlers are not
@@ -42,18 +45,28 @@ public final class Checkpoint {
     private static volatile int requests;
     /**
      * A plain copy of {@link #requests}, written after it under the install lock, for
-     * {@link #pollEntry()}. Plain, so the JIT may merge its reads within one compiled body (e.g.
-     * across recursively inlined frames); never read in a loop, so no read of it is hoisted out of
-     * one (every loop of woven code polls with {@link #poll()}). HotSpot reads a static field again
-     * after every call that is not inlined.
+     * {@link #pollEntry()} (and {@link #pollRecursion()} when polls are not folded). Plain, so the
+     * JIT may merge its reads within one compiled body (e.g. across recursively inlined frames);
+     * never read in a loop, so no read of it is hoisted out of one (every loop of woven code polls
+     * with {@link #poll()}). HotSpot reads a static field again after every call that is not
+     * inlined.
      */
     private static int pending;
     private static volatile SandboxHooks hooks;
     private static final Object INSTALL_LOCK = new Object(); // guards install/uninstall of hooks and the site's target
-    /** How long requests must have been quiet before the site is emptied again (one deoptimization). */
+    /** How long requests must have been quiet before the sites are emptied again (one deoptimization). */
     private static final long RELINK_QUIET_NANOS = 100_000_000L;
+    /**
+     * How long a request may stay outstanding before {@link #ENTRY_SITE} is pointed at the slow
+     * path too. Most threads reach a loop or handler point well within it (a loop at once, a
+     * stack-overflow loop when its overflow has unwound: medians 0.7 ms with a 512 KiB stack,
+     * 1.5 ms with 1 MiB, measured); only a thread in a recursion that reaches neither waits for
+     * the escalation, and only then are the compiled frames of recursive code deoptimized.
+     */
+    static final long ESCALATE_NANOS = 4_000_000L;
     private static long lastChange;  // System.nanoTime() of the last request or release; guarded by INSTALL_LOCK
-    private static Thread relinker;  // started at the first release; guarded by INSTALL_LOCK
+    private static long requestedSince; // System.nanoTime() when requests last went from 0 to 1; guarded by INSTALL_LOCK
+    private static Thread relinker;  // started at install; guarded by INSTALL_LOCK
 
     private static final VarHandle REQUESTS;
     private static final MethodHandle NOTHING = MethodHandles.empty(MethodType.methodType(void.class));
@@ -62,6 +75,16 @@ public final class Checkpoint {
     private static final MutableCallSite SITE = new MutableCallSite(NOTHING);
     /** A constant (static final) invoker of {@link #SITE}, so the JIT folds the site's target into {@link #poll()}. */
     private static final MethodHandle POLL = SITE.dynamicInvoker();
+    /**
+     * What {@link #pollRecursion()} invokes: {@link #NOTHING}, or {@link #SLOW} once a request has
+     * been outstanding for {@link #ESCALATE_NANOS}. A site of its own, so that a signal does not
+     * at once deoptimize recursive code: a kill then deoptimizes every compiled frame of a deep
+     * recursion, and unwinding deoptimizes them one by one (a stack-overflow loop with a 1 MiB
+     * stack: median 220 ms, measured), while with the site left alone the same loop dies at its
+     * handler's point in ~1.5 ms.
+     */
+    private static final MutableCallSite ENTRY_SITE = new MutableCallSite(NOTHING);
+    private static final MethodHandle ENTRY_POLL = ENTRY_SITE.dynamicInvoker();
     /**
      * Whether polls go through {@link #SITE} (free in compiled code) or read {@link #requests}
      * (a volatile read per poll, as on any JVM). The site relies on the JIT keeping a safepoint
@@ -90,16 +113,32 @@ public final class Checkpoint {
      * loop, which the JVM deoptimizes).
      */
     public static void poll() {
-        if (!FOLDED) {
-            if (requests != 0) slowPath();
-            return;
-        }
+        // Kept under C1's inlining limit (MaxInlineSize, 35 bytes of bytecode): C1 does not inline
+        // by frequency, and with the invoke and its handlers in here a C1-only JVM made a real
+        // call per loop iteration (+70 % and +240 % on the loop benchmarks, measured).
+        if (FOLDED) invokeSite();
+        else if (requests != 0) slowPath();
+    }
+
+    /** Invokes {@link #SITE} through its constant invoker; what it throws passes as it is. */
+    private static void invokeSite() {
         try {
             POLL.invokeExact();
         } catch (RuntimeException | Error e) {
             throw e; // a kill (Killed is an Error) and whatever the hooks throw pass as they are
         } catch (Throwable t) {
             throw new IllegalStateException("checkpoint slow path failed", t); // the targets throw nothing checked
+        }
+    }
+
+    /** Invokes {@link #ENTRY_SITE}, as {@link #invokeSite()} (a method of its own, so each invoke stays a constant). */
+    private static void invokeEntrySite() {
+        try {
+            ENTRY_POLL.invokeExact();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("checkpoint slow path failed", t);
         }
     }
 
@@ -116,12 +155,26 @@ public final class Checkpoint {
     /**
      * A preemption point that runs at most once per invocation of the method it is in (outside
      * every loop of that method): before the first call of a straight-line run of code. A plain
-     * read, not the call site: a kill would otherwise deoptimize every compiled frame of a deep
-     * recursion, and unwinding through thousands of deoptimized frames took 290 ms (a
-     * stack-overflow loop, measured); it costs recursive code ~13 % instead.
+     * read of {@link #pending}: the JIT may merge it within one compiled body, but never across a
+     * call that is not inlined, and every loop still polls with {@link #poll()}. Not folded, so a
+     * signal deoptimizes none of the code that has only these points (it costs ~13 % on
+     * call-heavy code instead); recursive methods poll with {@link #pollRecursion()}.
      */
     public static void pollEntry() {
         if (pending != 0) slowPath();
+    }
+
+    /**
+     * {@link #pollEntry()} for a method in a call cycle of its class (recursion, found by the
+     * weaver): free in compiled code like {@link #poll()}, through a call site of its own that a
+     * request reaches only if it is still outstanding {@link #ESCALATE_NANOS} later (see
+     * {@link #ENTRY_SITE}); so a signal deoptimizes recursive code only when some thread has not
+     * reached a loop or handler point by then. Without folding, the plain read of
+     * {@link #pollEntry()}.
+     */
+    public static void pollRecursion() {
+        if (FOLDED) invokeEntrySite(); // small enough for C1 to inline, as poll()
+        else if (pending != 0) slowPath();
     }
 
     /** The site's target while requests are outstanding; a thread that sees it late finds none left. */
@@ -131,27 +184,26 @@ public final class Checkpoint {
 
     /**
      * Points {@link #SITE} at the slow path as soon as a request is outstanding (synchronously:
-     * when {@code requestCheckpoints} returns, no thread runs compiled code that skips the check).
-     * Back to the empty target only after {@link #RELINK_QUIET_NANOS} without requests, on
-     * {@link #relinker}: a kill's own release, and the signals that follow within that time, then
-     * cost no deoptimization (the slow target is one volatile read while nothing is requested).
-     * Caller holds INSTALL_LOCK.
+     * when {@code requestCheckpoints} returns, no thread runs compiled loop code that skips the
+     * check); {@link #ENTRY_SITE} follows on {@link #relinker} if the request is still outstanding
+     * {@link #ESCALATE_NANOS} later. Back to the empty targets only after
+     * {@link #RELINK_QUIET_NANOS} without requests, on {@link #relinker}: a kill's own release, and
+     * the signals that follow within that time, then cost no deoptimization (the slow target is
+     * one volatile read while nothing is requested). Caller holds INSTALL_LOCK.
      */
     private static void retarget() {
+        boolean first = requests != 0 && pending == 0;
         pending = requests;
-        lastChange = System.nanoTime();
         if (!FOLDED) return; // polls read the field
-        if (requests != 0) {
-            if (SITE.getTarget() != SLOW) {
-                SITE.setTarget(SLOW);
-                MutableCallSite.syncAll(new MutableCallSite[] {SITE});
-            }
-        } else if (SITE.getTarget() != NOTHING) {
-            if (relinker == null) {
-                relinker = Thread.ofPlatform().daemon().name("kosh-checkpoint-relink").start(Checkpoint::relinkWhenQuiet);
-            }
-            INSTALL_LOCK.notifyAll();
+        if (requests != 0 && SITE.getTarget() != SLOW) {
+            SITE.setTarget(SLOW);
+            MutableCallSite.syncAll(new MutableCallSite[] {SITE});
         }
+        // measured from when the loop points see the request: the handshake itself can take
+        // milliseconds on a loaded host, and a signal handled at once must not escalate
+        lastChange = System.nanoTime();
+        if (first) requestedSince = lastChange;
+        INSTALL_LOCK.notifyAll(); // the relinker escalates or empties the sites
     }
 
     /**
@@ -166,31 +218,71 @@ public final class Checkpoint {
             SITE.setTarget(SLOW);
             POLL.invokeExact();
             SITE.setTarget(NOTHING);
-            MutableCallSite.syncAll(new MutableCallSite[] {SITE});
+            ENTRY_SITE.setTarget(SLOW);
+            ENTRY_POLL.invokeExact();
+            ENTRY_SITE.setTarget(NOTHING);
+            MutableCallSite.syncAll(new MutableCallSite[] {SITE, ENTRY_SITE});
             POLL.invokeExact();
+            ENTRY_POLL.invokeExact();
         } catch (Throwable t) {
             throw new IllegalStateException("checkpoint warm-up failed", t);
         }
     }
 
-    /** The relinker's loop: empties the site's target once requests have been quiet long enough. */
+    /**
+     * The relinker's loop: points {@link #ENTRY_SITE} at the slow path once a request has been
+     * outstanding for {@link #ESCALATE_NANOS} and the hooks still await a thread (asked again every
+     * {@link #ESCALATE_NANOS} while the request is outstanding), and empties both sites once
+     * requests have been quiet for {@link #RELINK_QUIET_NANOS}.
+     */
     private static void relinkWhenQuiet() {
-        synchronized (INSTALL_LOCK) {
-            while (true) {
+        long declinedAt = 0;      // when the hooks last said no thread is awaited
+        long confirmedFor = -1;   // the requestedSince for which they last said yes
+        while (true) {
+            SandboxHooks ask = null;
+            long askingFor = 0;
+            synchronized (INSTALL_LOCK) {
                 try {
-                    long wait = lastChange + RELINK_QUIET_NANOS - System.nanoTime();
-                    if (requests != 0 || SITE.getTarget() == NOTHING) {
+                    long now = System.nanoTime();
+                    if (requests != 0) {
+                        long wait = Math.max(requestedSince, declinedAt) + ESCALATE_NANOS - now;
+                        if (ENTRY_SITE.getTarget() == SLOW) {
+                            INSTALL_LOCK.wait();
+                        } else if (wait > 0) {
+                            INSTALL_LOCK.wait(wait / 1_000_000, (int) (wait % 1_000_000));
+                        } else if (confirmedFor == requestedSince) {
+                            ENTRY_SITE.setTarget(SLOW);
+                            MutableCallSite.syncAll(new MutableCallSite[] {ENTRY_SITE});
+                        } else if (hooks == null) {
+                            confirmedFor = requestedSince; // nobody to ask: escalating is always safe
+                        } else {
+                            ask = hooks; // asked outside the lock: the kernel's answer may take its own locks
+                            askingFor = requestedSince;
+                        }
+                    } else if (SITE.getTarget() == NOTHING && ENTRY_SITE.getTarget() == NOTHING) {
                         INSTALL_LOCK.wait();
-                    } else if (wait > 0) {
-                        INSTALL_LOCK.wait(Math.max(1, wait / 1_000_000));
+                    } else if (lastChange + RELINK_QUIET_NANOS - now > 0) {
+                        INSTALL_LOCK.wait(Math.max(1, (lastChange + RELINK_QUIET_NANOS - now) / 1_000_000));
                     } else {
                         SITE.setTarget(NOTHING);
-                        MutableCallSite.syncAll(new MutableCallSite[] {SITE});
+                        ENTRY_SITE.setTarget(NOTHING);
+                        MutableCallSite.syncAll(new MutableCallSite[] {SITE, ENTRY_SITE});
                     }
                 } catch (InterruptedException e) {
                     // nobody interrupts it on purpose; carry on relinking
                 }
             }
+            if (ask == null) continue;
+            boolean awaited;
+            try {
+                awaited = ask.awaitingCheckpoint();
+            } catch (RuntimeException | Error e) {
+                // a failing answer must neither leave a recursion unkillable nor end this thread
+                // (the sites would never be emptied or escalated again)
+                awaited = true;
+            }
+            if (awaited) confirmedFor = askingFor; // escalates on the next pass if still outstanding
+            else declinedAt = System.nanoTime();   // asks again ESCALATE_NANOS later
         }
     }
 
@@ -237,7 +329,12 @@ public final class Checkpoint {
         synchronized (INSTALL_LOCK) {
             if (hooks != null) throw new IllegalStateException("sandbox hooks are already installed");
             hooks = newHooks;
-            if (FOLDED) warmUp();
+            if (FOLDED) {
+                warmUp();
+                if (relinker == null) {
+                    relinker = Thread.ofPlatform().daemon().name("kosh-checkpoint-relink").start(Checkpoint::relinkWhenQuiet);
+                }
+            }
             return new Installed(newHooks);
         }
     }

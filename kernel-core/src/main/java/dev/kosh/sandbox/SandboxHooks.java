@@ -50,6 +50,20 @@ public interface SandboxHooks {
     }
 
     /**
+     * Whether a thread the kernel is waiting for (one of a killed or stopped process) may still be
+     * running woven code without having reached a preemption point. Asked on a kernel thread
+     * ({@code kosh-checkpoint-relink}, the exception to the rule above) while a checkpoint request
+     * has been outstanding for a few milliseconds: only then are the points of recursive methods,
+     * which are free until a request reaches them, pointed at the slow path too, at the price of
+     * deoptimizing recursive code. A thread that waits (stopped, blocked in a system call) or has
+     * ended needs no such point. Must not block on a lock that {@code requestCheckpoints} callers
+     * hold. The default answers yes, which is always safe.
+     */
+    default boolean awaitingCheckpoint() {
+        return true;
+    }
+
+    /**
      * Installs the kernel's hooks. At most one installation exists at a time.
      *
      * @throws IllegalStateException if hooks are already installed

@@ -22,7 +22,7 @@ class CheckpointTest {
     }
 
     /** Hooks that count their calls and answer one fixed action. */
-    static final class Fixed implements SandboxHooks {
+    static class Fixed implements SandboxHooks {
         final AtomicInteger asked = new AtomicInteger();
         volatile Action action = Action.PROCEED;
 
@@ -87,6 +87,99 @@ class CheckpointTest {
             Checkpoint.poll();
             assertEquals(2, hooks.asked.get());
             assertThrows(IllegalStateException.class, inst::releaseCheckpoints);
+        } finally {
+            inst.uninstall();
+        }
+    }
+
+    /**
+     * Entry points of recursive methods: with folding, a request reaches them only once it has
+     * been outstanding for the escalation delay (so a signal answered at a loop point does not
+     * deoptimize recursive code); without, at once. Plain entry points see it at once either way.
+     */
+    @Test
+    void recursionPointsSeeARequestAfterTheEscalationDelay() throws InterruptedException {
+        Fixed hooks = new Fixed();
+        SandboxHooks.Installation inst = SandboxHooks.install(hooks);
+        try {
+            Checkpoint.pollRecursion();
+            Checkpoint.pollEntry();
+            assertEquals(0, hooks.asked.get());
+            long t0 = System.nanoTime();
+            inst.requestCheckpoints();
+            Checkpoint.pollEntry();
+            assertEquals(1, hooks.asked.get(), "a plain entry point sees the request at once");
+            while (hooks.asked.get() == 1) {
+                Checkpoint.pollRecursion();
+                assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "the request never reached the recursion point");
+                Thread.sleep(0, 100_000);
+            }
+            long waited = System.nanoTime() - t0;
+            if (Checkpoint.FOLDED) {
+                assertTrue(waited >= Checkpoint.ESCALATE_NANOS, "escalated after " + waited + " ns");
+            }
+            inst.releaseCheckpoints();
+            int asked = hooks.asked.get();
+            Checkpoint.pollRecursion();
+            Checkpoint.pollEntry();
+            Checkpoint.poll();
+            assertEquals(asked, hooks.asked.get(), "nothing outstanding: no point asks");
+        } finally {
+            inst.uninstall();
+        }
+    }
+
+    /** While the kernel awaits no thread (all stopped or blocked), recursive code is left alone. */
+    @Test
+    void recursionPointsAreNotEscalatedWhileTheKernelAwaitsNoThread() throws InterruptedException {
+        java.util.concurrent.atomic.AtomicBoolean awaiting = new java.util.concurrent.atomic.AtomicBoolean(false);
+        Fixed hooks = new Fixed() {
+            @Override
+            public boolean awaitingCheckpoint() {
+                return awaiting.get();
+            }
+        };
+        SandboxHooks.Installation inst = SandboxHooks.install(hooks);
+        try {
+            inst.requestCheckpoints();
+            long until = System.nanoTime() + 10 * Checkpoint.ESCALATE_NANOS;
+            while (System.nanoTime() < until) {
+                Checkpoint.pollRecursion();
+                Thread.sleep(1);
+            }
+            assertEquals(Checkpoint.FOLDED ? 0 : 1, Math.min(1, hooks.asked.get()), "asked " + hooks.asked.get() + " times");
+            awaiting.set(true);
+            long t0 = System.nanoTime();
+            while (hooks.asked.get() == 0) {
+                Checkpoint.pollRecursion();
+                assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "never escalated once a thread was awaited");
+                Thread.sleep(0, 100_000);
+            }
+            inst.releaseCheckpoints();
+        } finally {
+            inst.uninstall();
+        }
+    }
+
+    /** Hooks that fail to answer are taken as awaiting a thread: escalating is always safe. */
+    @Test
+    void aFailingAnswerEscalates() throws InterruptedException {
+        Fixed hooks = new Fixed() {
+            @Override
+            public boolean awaitingCheckpoint() {
+                throw new IllegalStateException("broken kernel hook");
+            }
+        };
+        SandboxHooks.Installation inst = SandboxHooks.install(hooks);
+        try {
+            inst.requestCheckpoints();
+            long t0 = System.nanoTime();
+            while (hooks.asked.get() == 0) {
+                Checkpoint.pollRecursion();
+                assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "never escalated");
+                Thread.sleep(0, 100_000);
+            }
+            inst.releaseCheckpoints();
         } finally {
             inst.uninstall();
         }

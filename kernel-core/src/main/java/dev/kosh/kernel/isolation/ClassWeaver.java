@@ -41,9 +41,12 @@ import java.util.Set;
  *       earlier offset (loop back-edges, backward switches) unless the straight-line run leading
  *       to it has polled already. Polls inside a loop are {@code Checkpoint.poll()} (free in
  *       compiled code while the kernel requests nothing); the others, which run at most once per
- *       invocation, {@code Checkpoint.pollEntry()} (a plain read, so that killing a deep recursion
- *       does not deoptimize every frame of it). Leaf code (no call, no loop) runs in bounded time
- *       and is not polled;</li>
+ *       invocation, {@code Checkpoint.pollEntry()} (a plain read, so that a signal deoptimizes
+ *       none of that code), or in methods on a call cycle of their class ({@link CallCycles})
+ *       {@code Checkpoint.pollRecursion()} (free in compiled code; a request reaches it only if
+ *       still outstanding a few milliseconds later, so a kill deoptimizes the frames of a deep
+ *       recursion only when its thread reaches no other point). Leaf code (no call, no loop) runs
+ *       in bounded time and is not polled;</li>
  *   <li><b>uncatchable kill</b>: every exception handler first passes the caught throwable to
  *       {@code Checkpoint.caught}, which rethrows the kill error (for javac's
  *       {@code synchronized} handlers, right after their {@code monitorexit}, so the monitor is
@@ -117,11 +120,13 @@ public final class ClassWeaver {
         ClassDesc thisClass = model.thisClass().asSymbol();
         List<String> own = TypeHierarchy.supertypesOf(model);
         TypeHierarchy types = ((TypeHierarchy) n -> n.equals(className(thisClass)) ? own : null).orElse(hierarchy);
+        java.util.Set<String> recursive = CallCycles.recursive(model);
         ClassTransform transform = (clb, cle) -> {
             if (cle instanceof MethodModel mm && mm.code().isPresent()) {
                 counts.methods++;
+                boolean onCycle = recursive.contains(CallCycles.key(mm));
                 clb.transformMethod(mm, (mb, me) -> {
-                    if (me instanceof CodeModel cm) mb.transformCode(cm, new MethodWeave(cm, counts, thisClass, types));
+                    if (me instanceof CodeModel cm) mb.transformCode(cm, new MethodWeave(cm, counts, thisClass, types, onCycle));
                     else mb.with(me);
                 });
             } else {
@@ -157,6 +162,8 @@ public final class ClassWeaver {
         private int index = -1;         // of the element being woven
         private final ClassDesc thisClass;
         private final TypeHierarchy types;
+        /** The method is on a call cycle of its class: its entry points are folded ({@code pollRecursion}). */
+        private final boolean onCycle;
         private final Set<Label> handlerLabels = new HashSet<>();
         private final Set<Label> branchTargets = new HashSet<>();
         private final Set<Label> passed = new HashSet<>();
@@ -166,8 +173,9 @@ public final class ClassWeaver {
         private HandlerState state = HandlerState.NONE;
         private int stored;
 
-        MethodWeave(CodeModel code, Counts counts, ClassDesc thisClass, TypeHierarchy types) {
+        MethodWeave(CodeModel code, Counts counts, ClassDesc thisClass, TypeHierarchy types, boolean onCycle) {
             this.counts = counts;
+            this.onCycle = onCycle;
             this.thisClass = thisClass;
             this.types = types;
             for (ExceptionCatch h : code.exceptionHandlers()) {
@@ -275,6 +283,7 @@ public final class ClassWeaver {
             }
             if (!polled && (ins instanceof InvokeInstruction || ins instanceof InvokeDynamicInstruction)) {
                 if (inLoop[index]) poll(b); // a loop body: the folded poll (its frame is deoptimized by a request)
+                else if (onCycle) b.invokestatic(CHECKPOINT, "pollRecursion", POLL); // folded, reached by escalation
                 else b.invokestatic(CHECKPOINT, "pollEntry", POLL); // once per invocation: a plain read
                 polled = true;
                 counts.entry++;

@@ -4,19 +4,39 @@ import dev.kosh.kernel.isolation.DenyPolicy;
 import dev.kosh.kernel.isolation.PolicyHooks;
 import dev.kosh.kernel.journal.Journal;
 import dev.kosh.sandbox.Action;
+import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * What a process thread does at a preemption point of woven code: unwind if its process was
  * killed, wait if it is stopped, carry on otherwise. The run-time reflection policy comes from
- * {@link PolicyHooks}. Every method runs on the process thread itself, so the process is found
- * through {@link KoshProcess#current()} without a lookup table.
+ * {@link PolicyHooks}. Every method but {@link #awaitingCheckpoint} runs on the process thread
+ * itself, so the process is found through {@link KoshProcess#current()} without a lookup table.
  */
 final class ProcessSandbox extends PolicyHooks {
     private final Journal journal;
+    private final Supplier<List<KoshProcess>> live;
 
-    ProcessSandbox(DenyPolicy policy, Journal journal) {
+    ProcessSandbox(DenyPolicy policy, Journal journal, Supplier<List<KoshProcess>> live) {
         super(policy);
         this.journal = journal;
+        this.live = live;
+    }
+
+    /**
+     * A thread of a killed or stopped process that is still runnable may be in a recursion that
+     * reaches no loop or handler point; one that waits (stopped at a point, blocked in a system
+     * call, which a kill interrupts) needs none. Runs on the relink thread, not a process thread.
+     */
+    @Override
+    public boolean awaitingCheckpoint() {
+        for (KoshProcess p : live.get()) {
+            if (!p.killed() && !p.stopped()) continue;
+            for (Thread t : p.threads()) {
+                if (t.getState() == Thread.State.RUNNABLE) return true;
+            }
+        }
+        return false;
     }
 
     /**

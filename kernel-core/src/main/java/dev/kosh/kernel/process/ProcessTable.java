@@ -132,7 +132,7 @@ public final class ProcessTable implements AutoCloseable {
      * {@link #close} undoes it.
      */
     public void installSandbox() {
-        sandbox = SandboxHooks.install(new ProcessSandbox(DenyPolicy.standard(), journal));
+        sandbox = SandboxHooks.install(new ProcessSandbox(DenyPolicy.standard(), journal, this::live));
         for (KoshProcess p : processes.values()) p.useSandbox(sandbox);
     }
 

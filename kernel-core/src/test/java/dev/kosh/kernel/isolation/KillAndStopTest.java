@@ -61,6 +61,29 @@ class KillAndStopTest {
         }
     }
 
+    /**
+     * The recursions a kill used to unwind slowly or must escalate for: a stack-overflow loop
+     * (its frames are not deoptimized; it dies at its handler's point once its overflow has
+     * unwound) and a deep recursion that never returns to a loop (the kill reaches the recursion
+     * points after the escalation delay and deoptimizes its 2000 frames).
+     */
+    @Test
+    void stackOverflowLoopAndDeepRecursionWithoutLoopsAreKilledQuickly() throws Exception {
+        for (String cls : List.of("Overflow", "DeepThenBinary")) {
+            double[] ms = new double[5];
+            for (int i = 0; i < ms.length; i++) {
+                Callable<Object> task = Runs.instance(new WovenLoader(List.of(Runs.CORPUS), true, Map.of()), Runs.CORPUS + "Depths$" + cls);
+                Runs.Kill k = Runs.runAndKill(task, 400);
+                assertTrue(k.killed(), cls + " not killed: " + k.other());
+                ms[i] = k.latencyMillis();
+            }
+            Arrays.sort(ms);
+            System.out.printf("kill latency, compiled %-16s (%s polls): min %.3f ms, median %.3f ms, max %.3f ms%n",
+                    cls, dev.kosh.sandbox.CheckpointMode.name(), ms[0], ms[2], ms[4]);
+            assertTrue(ms[2] <= 50.0, cls + ": median kill latency of compiled code " + ms[2] + " ms"); // as above
+        }
+    }
+
     private static void assertKillLatency(String what, String cls) throws Exception {
         double[] ms = new double[RUNS];
         for (int i = 0; i < RUNS; i++) {

@@ -69,6 +69,13 @@ public final class SandboxFixture {
             super(POLICY);
         }
 
+        /** A thread with an action that is still runnable may not have reached a point yet. */
+        @Override
+        public boolean awaitingCheckpoint() {
+            for (Thread t : actions.keySet()) if (t.getState() == Thread.State.RUNNABLE) return true;
+            return false;
+        }
+
         @Override
         public Action atCheckpoint(Thread current) {
             checkpointCalls.incrementAndGet();

@@ -55,7 +55,7 @@ public final class PreemptionOverheadInterleaved {
 
     /**
      * A request/release pair (as a signal to some other thread makes), then each workload's
-     * recovery: the batches until one runs within 10 % of its steady median, and the overhead
+     * recovery after a pair and after a request held 20 ms (past the entry points' escalation): the batches until one runs within 10 % of its steady median, and the overhead
      * measured again once the JIT has recompiled it.
      */
     private static void signalCost(Map<String, LongUnaryOperator[]> ops, Map<String, Double> median, int rounds) throws InterruptedException {
@@ -72,28 +72,44 @@ public final class PreemptionOverheadInterleaved {
         Arrays.sort(pair);
         System.out.printf("signal: request+release pair with the workloads compiled: median %.2f ms, max %.2f ms%n",
                 pair[pair.length / 2], pair[pair.length - 1]);
-        for (var e : ops.entrySet()) {
-            LongUnaryOperator plain = e.getValue()[0], woven = e.getValue()[1];
-            long input = input(e.getKey());
-            for (int k = 0; k < 2000; k++) sink += woven.applyAsLong(input);
-            hooks.preempt(bystander);
-            hooks.clear(bystander);
-            long t0 = System.nanoTime(), lost = 0;
-            int batches = 0;
-            double m = median.get(e.getKey());
-            while (batches < 1000) { // batches of 20 calls until one runs within 10 % of the steady median
-                long b = time(woven, input);
-                batches++;
-                lost += Math.max(0, b - (long) m);
-                if (b <= 1.1 * m) break;
-            }
-            double recovered = (System.nanoTime() - t0) / 1e6;
-            for (int k = 0; k < 500; k++) sink += woven.applyAsLong(input); // recompiled by now
-            double[] ratio = ratios(plain, woven, input, rounds / 2);
-            System.out.printf("signal: %-12s within 10 %% of full speed after %d batches (%.1f ms, %.2f ms lost); "
-                            + "then overhead %+5.1f %% (quartiles %+5.1f / %+5.1f %%)%n", e.getKey(), batches, recovered, lost / 1e6,
-                    (ratio[ratio.length / 2] - 1) * 100, (ratio[ratio.length / 4] - 1) * 100, (ratio[3 * ratio.length / 4] - 1) * 100);
+        // a signal handled at once (as a kill of a thread in a loop), and one outstanding for
+        // 20 ms against a runnable thread that reaches no point (a thread in a recursion): the
+        // recursion points are escalated to and recursive code deoptimized
+        for (long hold : new long[] {0, 20}) {
+            for (var e : ops.entrySet()) recovery(e.getKey(), e.getValue()[0], e.getValue()[1], median.get(e.getKey()), rounds, hold);
         }
+    }
+
+    private static void recovery(String workload, LongUnaryOperator plain, LongUnaryOperator woven, double m, int rounds, long holdMillis)
+            throws InterruptedException {
+        SandboxFixture.TestHooks hooks = SandboxFixture.hooks();
+        long input = input(workload);
+        for (int k = 0; k < 2000; k++) sink += woven.applyAsLong(input);
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread target = new Thread(() -> {
+            while (!done.get()) Thread.onSpinWait(); // unwoven: runnable, never at a point
+        }, "signal-target");
+        target.setDaemon(true);
+        target.start();
+        hooks.preempt(target);
+        if (holdMillis > 0) Thread.sleep(holdMillis);
+        hooks.clear(target);
+        done.set(true);
+        target.join();
+        long t0 = System.nanoTime(), lost = 0;
+        int batches = 0;
+        while (batches < 1000) { // batches of 20 calls until one runs within 10 % of the steady median
+            long b = time(woven, input);
+            batches++;
+            lost += Math.max(0, b - (long) m);
+            if (b <= 1.1 * m) break;
+        }
+        double recovered = (System.nanoTime() - t0) / 1e6;
+        for (int k = 0; k < 500; k++) sink += woven.applyAsLong(input); // recompiled by now
+        double[] ratio = ratios(plain, woven, input, rounds / 2);
+        System.out.printf("signal held %2d ms: %-12s within 10 %% of full speed after %d batches (%.1f ms, %.2f ms lost); "
+                        + "then overhead %+5.1f %% (quartiles %+5.1f / %+5.1f %%)%n", holdMillis, workload, batches, recovered, lost / 1e6,
+                (ratio[ratio.length / 2] - 1) * 100, (ratio[ratio.length / 4] - 1) * 100, (ratio[3 * ratio.length / 4] - 1) * 100);
     }
 
     /** Sorted per-round woven/plain ratios of alternating batches. */
