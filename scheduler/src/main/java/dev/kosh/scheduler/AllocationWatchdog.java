@@ -127,6 +127,11 @@ public final class AllocationWatchdog implements AutoCloseable {
         long used = total - w.baseBytes;
         long windowMs = limits.heapWindow().toMillis();
         if (limits.heapHard() > 0 && used > limits.heapHard()) {
+            if (limits.heapSoft() > 0 && !w.signalled) {
+                // It passed the soft limit on its way, between two passes: the signal comes too late
+                // to act on, but the journal still reads as the limits promise (signalled, then killed).
+                table.quotaExceeded(p, "allocated " + mib(used) + " within " + windowMs + " ms, past heap.soft " + mib(limits.heapSoft()), false);
+            }
             table.quotaExceeded(p, "allocated " + mib(used) + " within " + windowMs + " ms, past heap.hard " + mib(limits.heapHard()), true);
             windows.remove(p);
         } else if (limits.heapSoft() > 0 && used > limits.heapSoft() && !w.signalled) {

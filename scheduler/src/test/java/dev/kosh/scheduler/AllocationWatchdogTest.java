@@ -148,6 +148,24 @@ class AllocationWatchdogTest {
     }
 
     @Test
+    void aProcessThatPassesBothLimitsBetweenTwoPassesIsSignalledThenKilled() throws Exception {
+        table.useLimits(r -> ProcessLimits.DEFAULT.withHeap(2L << 20, 4L << 20));
+        program = allocating(8, release);
+        watchdog = new AllocationWatchdog(table, threads, Duration.ofMillis(10));
+        KoshProcess p = spawn();
+        while (p.finishedThreadsAllocatedBytes() == 0 && threads.allocatedBytes(new long[] {p.threads().getFirst().threadId()})[0] < 8L << 20) {
+            Thread.sleep(1);
+        }
+        watchdog.sample(System.nanoTime()); // the first pass sees 8 MiB: past both at once
+        ExitStatus status = table.awaitExit(p, Duration.ofSeconds(10)).orThrow();
+        assertEquals(137, status.code(), status.reason());
+        List<String> quota = journal.stream().filter(l -> l.contains("quota: allocated")).toList();
+        assertEquals(2, quota.size(), journal.toString());
+        assertTrue(quota.get(0).startsWith("WARN") && quota.get(0).contains("past heap.soft 2.0 MiB; signalled QUOTA"), quota.toString());
+        assertTrue(quota.get(1).startsWith("ERROR") && quota.get(1).contains("past heap.hard 4.0 MiB; killed"), quota.toString());
+    }
+
+    @Test
     void processesWithoutAnAllocationLimitAreNotWatched() throws Exception {
         program = allocating(4, release);
         watchdog = new AllocationWatchdog(table, threads, Duration.ofMillis(10));
