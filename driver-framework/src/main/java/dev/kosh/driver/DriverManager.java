@@ -230,7 +230,10 @@ public final class DriverManager {
          */
         private long journaled(DriverHost.Pending p) {
             try {
-                return log.accepted(p.request());
+                long seq = log.accepted(p.request());
+                String problem = log.takePruneProblem();
+                if (problem != null) journal.warn("driver " + name, problem + "; tried again at the next roll");
+                return seq;
             } catch (RuntimeException e) {
                 journalFailed(e);
                 return 0;

@@ -154,6 +154,8 @@ public final class RequestJournal implements AutoCloseable {
         private int prunedInCycle = Integer.MIN_VALUE;
         /** Cycle files deleted by retention so far. Guarded by this. */
         private long cyclesDeleted;
+        /** Why the last retention pass failed, until {@link #takePruneProblem}; null if it did not. Guarded by this. */
+        private String pruneProblem;
 
         private Log(ChronicleQueue queue, Duration retention, TimeProvider clock) {
             this.queue = (SingleChronicleQueue) queue;
@@ -190,34 +192,44 @@ public final class RequestJournal implements AutoCloseable {
 
         /**
          * Deletes the cycle files that ended more than the retention ago and hold no request still
-         * in flight (nor come after the cycle of one), and are not the newest; how many it deleted. Runs when the queue
-         * rolls to a new cycle, and when the log is first scanned.
+         * in flight (nor come after the cycle of one), and are not the newest; how many it deleted.
+         * Runs when the queue rolls to a new cycle, and when the log is first scanned. Never throws:
+         * journaling a request must not fail because an old file could not be deleted; the problem
+         * is kept for {@link #takePruneProblem} and the file is tried again at the next roll.
          */
         synchronized int prune() {
             prunedInCycle = queue.cycle();
+            long before = cyclesDeleted;
+            try {
+                deleteAged();
+            } catch (IOException | RuntimeException e) {
+                pruneProblem = "cannot delete old request journal cycles: " + e;
+            } finally {
+                if (cyclesDeleted > before) queue.refreshDirectoryListing();
+            }
+            return (int) (cyclesDeleted - before);
+        }
+
+        /** What went wrong in the last retention pass that failed, once; null if nothing did since the last call. */
+        synchronized String takePruneProblem() {
+            String p = pruneProblem;
+            pruneProblem = null;
+            return p;
+        }
+
+        private void deleteAged() throws IOException {
             // The newest file is the one the appender writes (or will end when it rolls): always kept.
             int newest = queue.lastCycle();
             int keepFrom = open.isEmpty() ? newest : Math.min(newest, rollCycle.toCycle(open.first()));
             long cutoff = clock.currentTimeMillis() - retention.toMillis();
-            int deleted = 0;
             int first = queue.firstCycle();
-            if (first == Integer.MAX_VALUE || first >= keepFrom) return 0; // no files, or none before the kept ones
+            if (first == Integer.MAX_VALUE || first >= keepFrom) return; // no files, or none before the kept ones
             for (long cycle : queue.listCyclesBetween(first, queue.lastCycle())) {
                 if (cycle >= keepFrom) break;
                 long end = (cycle + 1) * rollCycle.lengthInMillis() + queue.epoch();
                 if (end > cutoff) break; // the cycles are in order: the later ones are younger still
-                Path file = cycleFile((int) cycle);
-                try {
-                    if (Files.deleteIfExists(file)) deleted++;
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot delete the request journal cycle " + file, e);
-                }
+                if (Files.deleteIfExists(cycleFile((int) cycle))) cyclesDeleted++;
             }
-            if (deleted > 0) {
-                cyclesDeleted += deleted;
-                queue.refreshDirectoryListing();
-            }
-            return deleted;
         }
 
         /** The file of cycle {@code cycle}, named as Chronicle names it. */

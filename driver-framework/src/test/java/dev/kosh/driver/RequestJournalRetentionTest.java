@@ -124,6 +124,34 @@ class RequestJournalRetentionTest {
     }
 
     @Test
+    void aCycleThatCannotBeDeletedIsReportedOnceAndTriedAgainAtTheNextRoll() throws IOException {
+        SetTimeProvider clock = new SetTimeProvider(START);
+        try (RequestJournal j = RequestJournal.open(dir, RETENTION, clock)) {
+            RequestJournal.Log log = j.log("disk");
+            long first = log.accepted(request(0, true));
+            log.completed(first);
+            Path oldest = log.cycleFile(RollCycles.FIVE_MINUTELY.toCycle(first));
+            clock.advanceMillis(CYCLE_MS);
+            log.completed(log.accepted(request(1, true)));
+            // Something the journal cannot delete stands where the oldest cycle was.
+            Files.delete(oldest);
+            Files.createDirectories(oldest.resolve("in-the-way"));
+            clock.advanceMillis(RETENTION.toMillis() + CYCLE_MS);
+            long seq = log.accepted(request(2, true)); // journaling goes on
+            String problem = log.takePruneProblem();
+            assertTrue(problem != null && problem.contains("cannot delete"), String.valueOf(problem));
+            assertEquals(null, log.takePruneProblem(), "reported once");
+            log.completed(seq);
+            Files.delete(oldest.resolve("in-the-way"));
+            Files.delete(oldest);
+            clock.advanceMillis(CYCLE_MS);
+            log.completed(log.accepted(request(3, true)));
+            assertEquals(null, log.takePruneProblem());
+            assertTrue(log.cycleFiles().size() <= 2, "kept " + log.cycleFiles());
+        }
+    }
+
+    @Test
     void theRollCycleIsAQuarterOfTheRetentionAndARetentionUnderOneCycleIsRefused() {
         assertEquals(RollCycles.FIVE_MINUTELY, RequestJournal.cycleFor(Duration.ofMinutes(5)));
         assertEquals(RollCycles.FIVE_MINUTELY, RequestJournal.cycleFor(Duration.ofMinutes(20)));
