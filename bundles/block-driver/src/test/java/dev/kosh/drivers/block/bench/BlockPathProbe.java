@@ -35,7 +35,7 @@ import dev.kosh.hal.linux.IoUringBlockDevice.DirectIo;
  * {@code BlockPathProbe FILE SLICE_MS SLICES}; {@code scripts/block-probe} builds and runs it.
  */
 public final class BlockPathProbe {
-    private static final String[] CASES = {"ring", "hop", "driver"};
+    private static final String[] CASES = {"ring", "hop", "driver", "driver-nospin"};
 
     private BlockPathProbe() {}
 
@@ -44,6 +44,22 @@ public final class BlockPathProbe {
         String stat = Files.readString(Path.of("/proc/self/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
+    }
+
+    /** Switches the callers' spin for an answer (package-private in the driver framework) on or off. */
+    private static void spin(boolean on) throws ReflectiveOperationException {
+        var f = Class.forName("dev.kosh.driver.AnswerWait").getDeclaredField("enabled");
+        f.setAccessible(true);
+        f.setBoolean(null, on);
+    }
+
+    /** The machine's busy and total jiffies, from {@code /proc/stat}. */
+    private static long[] machineBusy() throws IOException {
+        String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long total = 0;
+        for (int i = 1; i < f.length; i++) total += Long.parseLong(f[i]);
+        long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+        return new long[] {total - idle, total};
     }
 
     public static void main(String[] args) throws Exception {
@@ -60,12 +76,15 @@ public final class BlockPathProbe {
         long blocks = device.blockCount();
         SplittableRandom random = new SplittableRandom(7);
         double[][] rates = new double[CASES.length][slices];
+        double[][] busyOthers = new double[CASES.length][slices];
         long[] ops = new long[CASES.length], user = new long[CASES.length], system = new long[CASES.length],
                 cpu = new long[CASES.length], wall = new long[CASES.length];
         String load = "";
         try (KernelHarness kernel = new KernelHarness(file, 0, 1, DirectIo.REQUIRED)) {
             for (int s = -2; s < slices; s++) { // two slices of each to warm up
                 for (int c = 0; c < CASES.length; c++) {
+                    spin(c != 3);
+                    long[] busy0 = machineBusy();
                     long[] t0 = ticks();
                     long cpu0 = os.getProcessCpuTime();
                     long start = System.nanoTime();
@@ -85,6 +104,8 @@ public final class BlockPathProbe {
                     if (s < 0) continue;
                     long[] t1 = ticks();
                     rates[c][s] = n * 1e9 / elapsed;
+                    long[] busy1 = machineBusy();
+                    busyOthers[c][s] = (busy1[0] - busy0[0]) / (double) (busy1[1] - busy0[1]);
                     ops[c] += n;
                     wall[c] += elapsed;
                     cpu[c] += os.getProcessCpuTime() - cpu0;
@@ -99,13 +120,15 @@ public final class BlockPathProbe {
         }
         System.out.printf("QD 1, 4 KiB random reads of %s, %d slices of %d ms per case; load average at the end: %s%n",
                 file, slices, sliceNanos / 1_000_000, load);
-        System.out.println("| case | median ops/s | µs per op | CPU µs per op | user | system |");
-        System.out.println("|---|---|---|---|---|---|");
+        System.out.println("| case | median ops/s | µs per op | CPU µs per op | user | system | machine busy |");
+        System.out.println("|---|---|---|---|---|---|---|");
         for (int c = 0; c < CASES.length; c++) {
             double[] v = rates[c].clone();
             Arrays.sort(v);
-            System.out.printf("| %s | %.0f | %.1f | %.1f | %.1f | %.1f |%n", CASES[c], v[v.length / 2], wall[c] / 1e3 / ops[c],
-                    cpu[c] / 1e3 / ops[c], user[c] * 1e4 / ops[c], system[c] * 1e4 / ops[c]);
+            double[] b = busyOthers[c].clone();
+            Arrays.sort(b);
+            System.out.printf("| %s | %.0f | %.1f | %.1f | %.1f | %.1f | %.0f %% |%n", CASES[c], v[v.length / 2], wall[c] / 1e3 / ops[c],
+                    cpu[c] / 1e3 / ops[c], user[c] * 1e4 / ops[c], system[c] * 1e4 / ops[c], 100 * b[b.length / 2]);
         }
     }
 }
