@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #MAX_SPIN_NANOS}) before it parks. When the CPUs are busy it parks at once: there the
  * spinner would take the CPU the driver and the completion need (measured: docs/drivers.md), and a
  * wake-up is cheap. A driver that answers slower than the limit on average is never spun for.
+ * Under the same condition an idle driver polls its channel for {@link #RECEIVE_POLL_NANOS} before
+ * parking, which catches a caller's next request without waking the driver.
  *
  * <p>Thread-safe: the average is a racy volatile (a lost update skews it for one call); the CPU
  * sample is taken by whichever caller finds it older than {@link #SAMPLE_NANOS}.
@@ -20,6 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class AnswerWait {
     /** The longest a caller spins. */
     static final long MAX_SPIN_NANOS = 200_000;
+    /** How long an idle driver polls its channel before parking, when a CPU is spare (see {@link DriverHost}). */
+    static final long RECEIVE_POLL_NANOS = 20_000;
     /** How often the machine's CPU load is sampled. */
     static final long SAMPLE_NANOS = 100_000_000;
     private static final int CPUS = Runtime.getRuntime().availableProcessors();
@@ -27,6 +31,8 @@ final class AnswerWait {
             ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os ? os : null;
     private static final AtomicLong sampledAt = new AtomicLong(System.nanoTime() - SAMPLE_NANOS);
     private static volatile boolean spareCpu;
+    /** Tests set it to take the machine's load out of the decision; null: sampled. */
+    static volatile Boolean spareOverride;
     /** Off (system property {@code kosh.driver.call-spin=false}): never spin, for measurements that compare both ways. */
     static volatile boolean enabled = !"false".equals(System.getProperty("kosh.driver.call-spin"));
 
@@ -53,6 +59,11 @@ final class AnswerWait {
         return true;
     }
 
+    /** Whether an idle driver may poll its channel briefly before parking: spinning is on and a CPU is spare. */
+    static boolean mayPoll() {
+        return enabled && spareCpu();
+    }
+
     /** Records how long an answer took. */
     void answered(long nanos) {
         long avg = averageNanos;
@@ -65,6 +76,8 @@ final class AnswerWait {
 
     /** Whether other processes leave this one a CPU to spin on (sampled at most every {@link #SAMPLE_NANOS}). */
     static boolean spareCpu() {
+        Boolean forced = spareOverride;
+        if (forced != null) return forced;
         long now = System.nanoTime();
         long last = sampledAt.get();
         if (now - last >= SAMPLE_NANOS && sampledAt.compareAndSet(last, now)) spareCpu = spare(OS == null ? -1 : OS.getCpuLoad(),

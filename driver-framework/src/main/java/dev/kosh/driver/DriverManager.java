@@ -863,6 +863,11 @@ public final class DriverManager {
         return out;
     }
 
+    /** The slot of driver {@code name}, or null (tests look at its wait statistics). */
+    Slot slotForTest(String name) {
+        return slots.get(name);
+    }
+
     /** The last crash dump of a driver, if it ever faulted. */
     public Optional<CrashDump> crashDump(String name) {
         Slot s = slots.get(name);
