@@ -89,9 +89,25 @@ final class DriverHost implements Program {
         return code;
     }
 
+    /**
+     * Polls the channel for up to {@link AnswerWait#RECEIVE_POLL_NANOS}: a caller that just had its
+     * answer usually sends its next request within a few microseconds, and catching it here saves
+     * waking this process. Only while the machine has a CPU to spare ({@link AnswerWait}).
+     */
+    private Pending pollBriefly() {
+        long until = System.nanoTime() + AnswerWait.RECEIVE_POLL_NANOS;
+        do {
+            Pending p = requests.poll();
+            if (p != null) return p;
+            Thread.onSpinWait();
+        } while (System.nanoTime() - until < 0);
+        return null;
+    }
+
     private int serve(ProcessContext ctx, int pid) {
         while (!ctx.terminationRequested()) {
             Pending p = slot.nextReplay();
+            if (p == null && AnswerWait.mayPoll()) p = pollBriefly();
             if (p == null) p = requests.receive(POLL);
             if (p == null) continue;
             if (p.reply().isDone()) continue; // its caller gave up (TIMEOUT) before it was dispatched

@@ -140,6 +140,8 @@ public final class DriverManager {
         /** The interrupt lines, ports and DMA buffers behind {@link #context}; null for a driver of no device. */
         final HardwareGrants grants;
         final MpscChannel<DriverHost.Pending> channel = new MpscChannel<>(CHANNEL_CAPACITY);
+        /** How fast this driver answers: whether a caller spins for the answer or parks at once. */
+        final AnswerWait answers = new AnswerWait();
         /** Requests of a faulted instance to serve before the channel (idempotent ones only). */
         final ConcurrentLinkedDeque<DriverHost.Pending> replay = new ConcurrentLinkedDeque<>();
         volatile CompletableFuture<DriverCapabilities> ready = new CompletableFuture<>();
@@ -230,7 +232,10 @@ public final class DriverManager {
          */
         private long journaled(DriverHost.Pending p) {
             try {
-                return log.accepted(p.request());
+                long seq = log.accepted(p.request());
+                String problem = log.takePruneProblem();
+                if (problem != null) journal.warn("driver " + name, problem + "; tried again at the next roll");
+                return seq;
             } catch (RuntimeException e) {
                 journalFailed(e);
                 return 0;
@@ -660,13 +665,20 @@ public final class DriverManager {
             case FULL -> { return SysResult.ok(DriverResponse.failed(DriverError.Code.BUSY, "driver " + name + " has " + CHANNEL_CAPACITY + " requests waiting")); }
             case CLOSED, TIMEOUT -> { return SysResult.ok(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + name + " is stopping")); }
         }
+        long sentAt = System.nanoTime();
+        if (slot.answers.spinFor(reply, sentAt)) {
+            slot.answers.answered(System.nanoTime() - sentAt);
+            return SysResult.ok(reply.join());
+        }
         // Wait in short steps: a request that slipped into the channel just as the driver ended for
         // good is never answered, and its caller must hear UNAVAILABLE, not wait out its deadline.
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = sentAt + timeout.toNanos();
         while (true) {
             long step = Math.min(POLL_STEP.toNanos(), deadline - System.nanoTime());
             try {
-                return SysResult.ok(reply.get(Math.max(0, step), TimeUnit.NANOSECONDS));
+                DriverResponse answer = reply.get(Math.max(0, step), TimeUnit.NANOSECONDS);
+                slot.answers.answered(System.nanoTime() - sentAt);
+                return SysResult.ok(answer);
             } catch (TimeoutException e) {
                 // Giving up completes the reply, so that a request still waiting is never served
                 // after its caller was told it was not (the driver skips completed ones).
@@ -849,6 +861,11 @@ public final class DriverManager {
         for (Slot s : slots.values()) out.add(s.info());
         out.sort(Comparator.comparing(DriverInfo::name));
         return out;
+    }
+
+    /** The slot of driver {@code name}, or null (tests look at its wait statistics). */
+    Slot slotForTest(String name) {
+        return slots.get(name);
     }
 
     /** The last crash dump of a driver, if it ever faulted. */

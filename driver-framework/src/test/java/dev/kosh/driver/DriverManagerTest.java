@@ -246,6 +246,52 @@ class DriverManagerTest {
         assertEquals(3, info("fragile").restarts());
     }
 
+    /**
+     * With a CPU to spare, callers spin for answers and an idle driver polls its channel before
+     * parking: the same guarantees hold (every answer its caller's, across restarts), and the
+     * slot learns how fast the driver answers.
+     */
+    @Test
+    void withACpuToSpareCallersSpinAndTheDriverPollsAndNothingIsLost() throws Exception {
+        AnswerWait.spareOverride = true;
+        try {
+            install("quick", EchoDriver::new);
+            start("quick").orThrow();
+            for (int i = 0; i < 200; i++) {
+                byte[] payload = {(byte) i};
+                DriverResponse r = manager.call("quick", new DriverRequest("echo", payload, true), TIMEOUT).orThrow();
+                assertArrayEquals(payload, assertInstanceOf(DriverResponse.Ok.class, r).payload());
+            }
+            DriverManager.Slot slot = manager.slotForTest("quick");
+            assertTrue(slot.answers.averageNanos() > 0 && slot.answers.averageNanos() < TIMEOUT.toNanos(), "answer time learned");
+            int callers = 3, perCaller = 40;
+            AtomicInteger answered = new AtomicInteger(), wrong = new AtomicInteger();
+            List<Thread> threads = new java.util.ArrayList<>();
+            for (int c = 0; c < callers; c++) {
+                int id = c;
+                threads.add(Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < perCaller; i++) {
+                        byte[] payload = {(byte) id, (byte) i};
+                        try {
+                            DriverResponse r = manager.call("quick", new DriverRequest("echo", payload, true), TIMEOUT).orThrow();
+                            if (r instanceof DriverResponse.Ok ok && java.util.Arrays.equals(ok.payload(), payload)) answered.incrementAndGet();
+                            else wrong.incrementAndGet();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }));
+            }
+            DriverResponse restarted = manager.call("quick", DriverRequest.of("throw", null), TIMEOUT).orThrow();
+            assertEquals(DriverError.Code.RESTARTED, assertInstanceOf(DriverResponse.Failed.class, restarted).error().code());
+            for (Thread t : threads) t.join(TimeUnit.SECONDS.toMillis(20));
+            assertEquals(0, wrong.get());
+            assertEquals(callers * perCaller, answered.get());
+        } finally {
+            AnswerWait.spareOverride = null;
+        }
+    }
+
     private static void await(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (!condition.getAsBoolean()) {

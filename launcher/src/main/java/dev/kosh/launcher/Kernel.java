@@ -256,7 +256,7 @@ final class Kernel implements AutoCloseable {
     private String startDriverManager() throws Exception {
         // Driver requests are journaled before dispatch (Chronicle, one queue per driver): what a
         // restarted driver is replayed is read back from there.
-        driverRequests = RequestJournal.open(dataDir.resolve("driver-requests"));
+        driverRequests = RequestJournal.open(dataDir.resolve("driver-requests"), config.driverRequestRetention());
         drivers = new DriverManager(table, journal, new DeviceRegistry(), driverRequests);
         drivers.grantHardware(memory, java.nio.file.Path.of("/dev/port")); // DMA from the arena; ports where the host has them
         programs = new BundlePrograms(framework, drivers);

@@ -37,7 +37,7 @@ public final class ConfigParser {
 
     private static final Set<String> KERNEL_KEYS = Set.of("memory", "http.bind", "http.port", "stop-timeout", "deploy.capabilities",
             "driver.bundles", "driver.signatures", "trust-store", "threads", "heap.soft", "heap.hard", "heap.window",
-            "memory.quota", "swap.quota");
+            "memory.quota", "swap.quota", "driver.request-retention");
     private static final Set<String> DRIVER_KEYS = Set.of("bundle", "capabilities", "essential", "threads", "heap.soft", "heap.hard",
             "restart-limit", "block.file", "block.size", "block.direct", "block.queue-depth", "memory.quota", "swap.quota",
             "request-deadline");
@@ -168,6 +168,7 @@ public final class ConfigParser {
         List<String> driverBundles = SystemConfig.DEFAULT_DRIVER_BUNDLES;
         boolean signaturesRequired = false;
         String trustStore = "";
+        Duration requestRetention = SystemConfig.DEFAULT_DRIVER_REQUEST_RETENTION;
         List<DriverSpec> drivers = new ArrayList<>();
         List<ServiceSpec> services = new ArrayList<>();
         // The [kernel] defaults first: a section's quotas inherit them wherever [kernel] is in the file.
@@ -201,6 +202,7 @@ public final class ConfigParser {
                     if (v.containsKey("driver.bundles")) driverBundles = patterns(v.get("driver.bundles"));
                     if (v.containsKey("driver.signatures")) signaturesRequired = signaturePolicy(v.get("driver.signatures"));
                     if (v.containsKey("trust-store")) trustStore = v.get("trust-store").text();
+                    if (v.containsKey("driver.request-retention")) requestRetention = requestRetention(v.get("driver.request-retention"));
                 }
                 case "driver" -> drivers.add(new DriverSpec(s.name(),
                         required(s, "bundle").text(),
@@ -229,7 +231,8 @@ public final class ConfigParser {
                     "driver.signatures = required needs 'trust-store = PATH' (a PKCS12 key store of the trusted signers)");
         }
         return new SystemConfig(file, memory, bind, port, stopTimeout, deployCaps, driverBundles, defaults, signaturesRequired,
-                trustStore, drivers, startOrder(services, drivers), new MemoryQuotas(memoryDefaults, serviceQuotas, driverQuotas));
+                trustStore, drivers, startOrder(services, drivers), new MemoryQuotas(memoryDefaults, serviceQuotas, driverQuotas),
+                requestRetention);
     }
 
     /** {@code memory.quota} (16K .. 64G) and {@code swap.quota} (0 .. 64G) of a section over {@code inherited}, in 4 KiB pages. */
@@ -367,6 +370,16 @@ public final class ConfigParser {
     private java.util.Optional<Duration> requestDeadline(Value v) throws ConfigException {
         if (v == null) return java.util.Optional.empty();
         return java.util.Optional.of(duration(v)); // duration() refuses zero and negative values
+    }
+
+    /** {@code driver.request-retention}: at least the request journal's shortest cycle, 5 minutes. */
+    private Duration requestRetention(Value v) throws ConfigException {
+        Duration d = duration(v);
+        if (d.compareTo(Duration.ofMinutes(5)) < 0) {
+            throw new ConfigException(file, v.line(), "driver.request-retention must be at least 5m (the request journal's shortest cycle), found '"
+                    + v.text() + "'");
+        }
+        return d;
     }
 
     private Duration duration(Value v) throws ConfigException {

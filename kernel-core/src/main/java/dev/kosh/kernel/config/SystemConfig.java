@@ -18,7 +18,8 @@ import dev.kosh.kernel.process.ProcessLimits;
 public record SystemConfig(String source, long memoryBytes, String httpBind, int httpPort,
                            Duration stopTimeout, Set<String> deployCapabilities, List<String> driverBundles,
                            ProcessLimits limits, boolean driverSignaturesRequired, String trustStore,
-                           List<DriverSpec> drivers, List<ServiceSpec> services, MemoryQuotas memoryQuotas) {
+                           List<DriverSpec> drivers, List<ServiceSpec> services, MemoryQuotas memoryQuotas,
+                           Duration driverRequestRetention) {
 
     public static final long DEFAULT_MEMORY = 256L << 20;
     public static final int DEFAULT_HTTP_PORT = 7070;
@@ -27,6 +28,8 @@ public record SystemConfig(String source, long memoryBytes, String httpBind, int
     public static final Set<String> DEFAULT_DEPLOY_CAPABILITIES = Set.of("console", "log");
     /** Which bundles may run in driver space, unless the configuration says otherwise. */
     public static final List<String> DEFAULT_DRIVER_BUNDLES = List.of("dev.kosh.driver.*");
+    /** How long the request journal keeps completed driver requests ({@code driver.request-retention}). */
+    public static final Duration DEFAULT_DRIVER_REQUEST_RETENTION = Duration.ofHours(1);
 
     public SystemConfig {
         if (limits == null || trustStore == null) throw new IllegalArgumentException("limits and trust store (\"\" for none) are required");
@@ -35,6 +38,16 @@ public record SystemConfig(String source, long memoryBytes, String httpBind, int
         drivers = List.copyOf(drivers);
         services = List.copyOf(services);
         if (memoryQuotas == null) memoryQuotas = MemoryQuotas.DEFAULT;
+        if (driverRequestRetention == null) driverRequestRetention = DEFAULT_DRIVER_REQUEST_RETENTION;
+    }
+
+    /** A configuration with the default driver request retention. */
+    public SystemConfig(String source, long memoryBytes, String httpBind, int httpPort,
+                        Duration stopTimeout, Set<String> deployCapabilities, List<String> driverBundles,
+                        ProcessLimits limits, boolean driverSignaturesRequired, String trustStore,
+                        List<DriverSpec> drivers, List<ServiceSpec> services, MemoryQuotas memoryQuotas) {
+        this(source, memoryBytes, httpBind, httpPort, stopTimeout, deployCapabilities, driverBundles, limits,
+                driverSignaturesRequired, trustStore, drivers, services, memoryQuotas, DEFAULT_DRIVER_REQUEST_RETENTION);
     }
 
     /** A configuration with the built-in memory quotas for everyone. */
@@ -72,7 +85,7 @@ public record SystemConfig(String source, long memoryBytes, String httpBind, int
 
     public SystemConfig withHttpPort(int port) {
         return new SystemConfig(source, memoryBytes, httpBind, port, stopTimeout, deployCapabilities, driverBundles,
-                limits, driverSignaturesRequired, trustStore, drivers, services, memoryQuotas);
+                limits, driverSignaturesRequired, trustStore, drivers, services, memoryQuotas, driverRequestRetention);
     }
 
     /** The quotas of a process spawned for {@code [service NAME]} or {@code [driver NAME]}; else {@link #limits()}. */

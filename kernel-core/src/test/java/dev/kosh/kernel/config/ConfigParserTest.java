@@ -95,6 +95,17 @@ class ConfigParserTest {
     }
 
     @Test
+    void theDriverRequestRetentionDefaultsToAnHourAndIsAtLeastFiveMinutes() throws Exception {
+        assertEquals(Duration.ofHours(1), parse("[kernel]\nmemory = 64M\n").driverRequestRetention());
+        assertEquals(Duration.ofHours(24), parse("[kernel]\ndriver.request-retention = 24h\n").driverRequestRetention());
+        assertEquals(Duration.ofMinutes(5), parse("[kernel]\ndriver.request-retention = 5m\n").driverRequestRetention());
+        assertEquals(Duration.ofHours(1), SystemConfig.empty().driverRequestRetention());
+        assertEquals(Duration.ofHours(3), parse("[kernel]\ndriver.request-retention = 3h\n").withHttpPort(0).driverRequestRetention());
+        fails("[kernel]\ndriver.request-retention = 4m\n", 2, "at least 5m");
+        fails("[kernel]\ndriver.request-retention = forever\n", 2, "expected a duration");
+    }
+
+    @Test
     void commentsAfterWhiteSpaceAreStrippedButNotInsideQuotesOrWords() throws Exception {
         ServiceSpec s = parse("[service a]  # the a service\nprogram = p # trailing\nargs = \"x # y\" a#b\n").services().getFirst();
         assertEquals("p", s.program());
