@@ -82,7 +82,7 @@ final class DriverHost implements Program {
             try {
                 driver.cleanup();
             } catch (RuntimeException e) {
-                slot.cleanupFailed(pid, e, code == EXIT_FAULT);
+                slot.cleanupFailed(pid, e);
                 code = EXIT_FAULT;
             }
         }

@@ -338,9 +338,16 @@ public final class DriverManager {
             fault = new Fault(pid, cause, thrown == null ? List.of() : CrashDump.frames(thrown.getStackTrace()));
         }
 
-        void cleanupFailed(int pid, RuntimeException e, boolean alreadyFaulted) {
+        /**
+         * Records a throwing {@code cleanup} as the instance's fault unless the instance already
+         * reported one of its own (that cause came first and stays). Asked of the recorded fault, not
+         * of the exit code: an instance unwound by a signal (TERM's default action) ends serving with
+         * the fault code but reported nothing, and its dump must still say what went wrong.
+         */
+        void cleanupFailed(int pid, RuntimeException e) {
             journal.warn("driver " + name, "cleanup of pid " + pid + " threw " + e);
-            if (!alreadyFaulted) fault = new Fault(pid, "cleanup threw " + e, CrashDump.frames(e.getStackTrace()));
+            Fault earlier = fault;
+            if (earlier == null || earlier.pid() != pid) fault = new Fault(pid, "cleanup threw " + e, CrashDump.frames(e.getStackTrace()));
         }
 
         List<String> lastRequests() {
