@@ -6,8 +6,8 @@ import dev.kosh.kernel.journal.Journal;
 import dev.kosh.sandbox.Action;
 
 /**
- * What a process thread does at a preemption point of woven code: unwind if its process was
- * killed, wait if it is stopped, carry on otherwise. The run-time reflection policy comes from
+ * What a process thread does at a preemption point of woven code: unwind if its process (or this
+ * thread, by its thread capability) was killed, wait if it is stopped, carry on otherwise. The run-time reflection policy comes from
  * {@link PolicyHooks}. Every method runs on the process thread itself, so the process is found
  * through {@link KoshProcess#current()} without a lookup table.
  */
@@ -36,6 +36,10 @@ final class ProcessSandbox extends PolicyHooks {
         if (p == null) return Action.PROCEED; // a kernel thread running woven code (a class initialiser, say)
         if (p.killed()) return new Action.Kill(new ProcessKilled(p.pid()));
         if (p.stopped()) return Action.STOP;
+        // A thread signal (by thread capability) is for this thread only: the others proceed.
+        ThreadObject own = p.signalledThread(current);
+        if (own != null && own.killed()) return new Action.Kill(new ThreadKilled(p.pid(), own.name()));
+        if (own != null && own.stopped()) return Action.STOP;
         return Action.PROCEED;
     }
 
