@@ -94,6 +94,16 @@ class MemoryServiceTest {
     }
 
     @Test
+    @Order(0)
+    void anUnhandledMemoryFaultEndsTheClientWithSegv() throws Exception {
+        KoshProcess c = client("--segv");
+        ExitStatus exit = k.kernel.processes().awaitExit(c, Duration.ofSeconds(20)).orThrow();
+        assertEquals(139, exit.code(), exit.reason());
+        assertTrue(exit.reason().startsWith("killed by SEGV (unhandled memory fault in thread "), exit.reason());
+        assertTrue(exit.reason().contains("FAULT"), exit.reason());
+    }
+
+    @Test
     @Order(1)
     void aClientAllocatesMapsWritesReadsBackFreesAndSeesTheStatistics() throws Exception {
         assertTrue(k.console().contains("memory-service: serving 'memory' as pid " + server + ", budget 65536 bytes per client"), k.console());
