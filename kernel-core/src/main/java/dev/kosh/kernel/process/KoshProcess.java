@@ -448,7 +448,9 @@ public final class KoshProcess {
                 }
             }
             threadSignalled = any;
-            if (any) requestCheckpoints(threadCheckpoints);
+            // Once finishing, only release: a flagged thread that never unwinds (abandoned) must not
+            // keep woven code everywhere on the slow path after its process is gone.
+            if (any && !finishing.get()) requestCheckpoints(threadCheckpoints);
             else releaseCheckpoints(threadCheckpoints);
         }
     }
@@ -704,7 +706,9 @@ public final class KoshProcess {
         mainThread = null; // a finished Thread may still hold its task, and with it the program's classes
         releaseCheckpoints(killCheckpoints);
         releaseCheckpoints(stopCheckpoints);
-        releaseCheckpoints(threadCheckpoints);
+        synchronized (threadCheckpoints) { // against a racing updateThreadSignals re-requesting
+            releaseCheckpoints(threadCheckpoints);
+        }
         return true;
     }
 
