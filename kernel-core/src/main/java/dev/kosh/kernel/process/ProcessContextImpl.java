@@ -269,20 +269,9 @@ final class ProcessContextImpl implements ProcessContext {
     private SysResult<Void> signalThread(int threadHandle, Signal signal) {
         SysResult<Capability> found = process.capabilityTable().resolve(threadHandle, ObjectType.THREAD, Right.SIGNAL);
         if (!(found instanceof SysResult.Ok<Capability>(Capability c))) return cast(found);
-        if (signal != Signal.KILL && signal != Signal.STOP && signal != Signal.CONT) {
-            return SysResult.err(Errno.INVALID_ARGUMENT, "a thread takes KILL, STOP or CONT, not " + signal
-                    + (signal == null ? "" : " (signal its process for that)"));
-        }
-        ThreadObject o = (ThreadObject) c.object();
-        KoshProcess owner = table.get(o.pid()).orElse(null);
-        if (o.thread() == null || owner == null || owner.exiting()) return SysResult.err(Errno.DEAD_PEER, o.describe() + " has ended");
-        if (o.pid() == ProcessTable.INIT_PID && signal == Signal.KILL) {
-            return SysResult.err(Errno.INVALID_ARGUMENT, "the threads of init (pid 1) cannot be killed; use shutdown");
-        }
-        table.journal().info(owner.label(), "signal " + signal + " to " + o.describe() + " from " + process.label() + " by handle " + threadHandle);
-        owner.deliverToThread(o, signal);
-        if (signal == Signal.KILL) process.checkpoint(); // a thread killing itself unwinds now
-        return SysResult.ok(null);
+        SysResult<Void> sent = table.signalThread((ThreadObject) c.object(), signal, process.label() + " by handle " + threadHandle);
+        if (sent.isOk() && signal == Signal.KILL) process.checkpoint(); // a thread killing itself unwinds now
+        return sent;
     }
 
     @Override

@@ -514,6 +514,41 @@ public final class ProcessTable implements AutoCloseable {
         return SysResult.ok(null);
     }
 
+    /**
+     * Sends {@code signal} to one thread of {@code pid}, named as it was started ({@code main} for
+     * the main thread), for the shell's {@code kill -SIGNAL PID/THREAD} (the kernel needs no
+     * handle). Errors: NO_SUCH_PROCESS (no such process, or no live thread of that name),
+     * INVALID_ARGUMENT (several threads have that name; a signal a thread does not take), DEAD_PEER.
+     */
+    public SysResult<Void> signalThread(int pid, String threadName, Signal signal, String sender) {
+        KoshProcess p = processes.get(pid);
+        if (p == null || p.finished()) return SysResult.err(Errno.NO_SUCH_PROCESS, "no process " + pid);
+        List<ThreadObject> named = new java.util.ArrayList<>();
+        for (Thread t : p.threads()) {
+            ThreadObject o = p.threadObject(t);
+            if (o != null && o.name().equals(threadName)) named.add(o);
+        }
+        if (named.isEmpty()) return SysResult.err(Errno.NO_SUCH_PROCESS, "pid " + pid + " has no thread '" + threadName + "'");
+        if (named.size() > 1) return SysResult.err(Errno.INVALID_ARGUMENT, "pid " + pid + " has " + named.size() + " threads named '" + threadName + "'");
+        return signalThread(named.getFirst(), signal, sender);
+    }
+
+    /** A thread signal, its capability already checked: KILL, STOP or CONT to one live thread. */
+    SysResult<Void> signalThread(ThreadObject o, Signal signal, String sender) {
+        if (signal != Signal.KILL && signal != Signal.STOP && signal != Signal.CONT) {
+            return SysResult.err(Errno.INVALID_ARGUMENT, "a thread takes KILL, STOP or CONT, not " + signal
+                    + (signal == null ? "" : " (signal its process for that)"));
+        }
+        KoshProcess owner = processes.get(o.pid());
+        if (o.thread() == null || owner == null || owner.exiting()) return SysResult.err(Errno.DEAD_PEER, o.describe() + " has ended");
+        if (o.pid() == INIT_PID && signal == Signal.KILL) {
+            return SysResult.err(Errno.INVALID_ARGUMENT, "the threads of init (pid 1) cannot be killed; use shutdown");
+        }
+        journal.info(owner.label(), "signal " + signal + " to " + o.describe() + " from " + sender);
+        owner.deliverToThread(o, signal);
+        return SysResult.ok(null);
+    }
+
     private void completeKill(KoshProcess p) {
         try {
             p.exitFuture().get(KILL_GRACE.toNanos(), TimeUnit.NANOSECONDS);

@@ -308,6 +308,31 @@ class ThreadSignalTest {
     }
 
     @Test
+    void theKernelSignalsAThreadByPidAndName() throws Exception {
+        Proc p = holder("named");
+        Worker w = spinner(p, "worker");
+        spinner(p, "twin");
+        spinner(p, "twin");
+        int pid = p.process().pid();
+        assertEquals(Errno.NO_SUCH_PROCESS, errno(kernel.table.signalThread(99_999, "main", Signal.STOP, "shell")));
+        assertEquals(Errno.NO_SUCH_PROCESS, errno(kernel.table.signalThread(pid, "nope", Signal.STOP, "shell")));
+        assertEquals(Errno.INVALID_ARGUMENT, errno(kernel.table.signalThread(pid, "twin", Signal.STOP, "shell")), "ambiguous");
+        assertEquals(Errno.INVALID_ARGUMENT, errno(kernel.table.signalThread(pid, "worker", Signal.TERM, "shell")));
+        ok(kernel.table.startKernelThread(kernel.init, "init-worker", () -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        assertEquals(Errno.INVALID_ARGUMENT, errno(kernel.table.signalThread(ProcessTable.INIT_PID, "init-worker", Signal.KILL, "shell")),
+                "init's threads are not killed");
+        ok(kernel.table.signalThread(pid, "worker", Signal.KILL, "shell"));
+        assertInstanceOf(ThreadKilled.class, w.ended().get(5, TimeUnit.SECONDS));
+        assertTrue(kernel.journal.has(Severity.INFO, p.process().label(), "signal KILL to thread worker of pid " + pid + " from shell"));
+    }
+
+    @Test
     void theCheckpointOfWovenCodeKillsOrStopsOnlyTheSignalledThread() throws Exception {
         Proc p = holder("woven");
         ProcessSandbox sandbox = new ProcessSandbox(DenyPolicy.standard(), kernel.journal);
