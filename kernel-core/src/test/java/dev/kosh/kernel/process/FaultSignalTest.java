@@ -110,6 +110,7 @@ class FaultSignalTest {
             observing.await();
             int child = c.spawn("segv", List.of()).orThrow();
             seen.complete(c.waitFor(child, Duration.ofSeconds(10)));
+            release.await(); // alive until the test has looked: a finished parent hears no CHLD
             return 0;
         });
         KoshProcess parent = kernel.spawn("parent");
