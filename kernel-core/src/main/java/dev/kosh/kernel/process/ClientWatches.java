@@ -42,13 +42,11 @@ public final class ClientWatches {
 
     private static final class Watch {
         final KoshProcess server;
-        final long objectId;
         final Runnable wake;
         final LinkedHashSet<Long> exited = new LinkedHashSet<>();
 
-        Watch(KoshProcess server, long objectId, Runnable wake) {
+        Watch(KoshProcess server, Runnable wake) {
             this.server = server;
-            this.objectId = objectId;
             this.wake = wake;
         }
     }
@@ -71,7 +69,7 @@ public final class ClientWatches {
             if (list.isEmpty()) byObject.remove(object.id());
             return SysResult.err(Errno.QUOTA_EXCEEDED, server.label() + " already watches " + MAX_WATCHES_PER_PROCESS + " objects");
         }
-        Watch w = new Watch(server, object.id(), wake);
+        Watch w = new Watch(server, wake);
         if (old != null) {
             w.exited.addAll(old.exited);
             list.remove(old);
