@@ -135,6 +135,12 @@ public final class IpcKernel implements IpcService {
         if (used != null) used.addAndGet(-bytes);
     }
 
+    /** Bytes of shared memory {@code pid} owns now (charged against its quota), for {@code ipcstat} and tests. */
+    public long sharedMemoryUsed(int pid) {
+        AtomicLong used = sharedMemoryUse.get(pid);
+        return used == null ? 0 : used.get();
+    }
+
     public <T> SysResult<T> failed(SysResult<T> err) {
         if (err instanceof SysResult.Err<T> e) failures[e.errno().ordinal()].increment();
         return err;

@@ -110,7 +110,7 @@ class SystemCallFuzzTest {
                         if (space.grant(victim.capabilityTable().lookup(victimSelf), ft, Rights.of(Right.READ), 0) instanceof SysResult.Ok<Integer>(Integer g)) processHandles.add(g);
                     }
                 }
-                int op = rnd.nextInt(26);
+                int op = rnd.nextInt(27);
                 int h = op >= 20 && op <= 24 && !processHandles.isEmpty() && rnd.nextBoolean()
                         ? processHandles.get(rnd.nextInt(processHandles.size())) : handle(rnd, space, ft);
                 Need need = null;
@@ -150,6 +150,8 @@ class SystemCallFuzzTest {
                         case 22 -> r = fctx.processStatus(h);
                         case 23 -> r = fctx.threadStatus(h);
                         case 24 -> r = fctx.join(h, duration(rnd));
+                        case 26 -> r = rnd.nextBoolean() ? f.watchClients(h, rnd.nextBoolean() ? 0 : handle(rnd, space, ft), rnd.nextInt(3))
+                                : f.exitedClients(h);
                         case 25 -> r = switch (rnd.nextInt(4)) {
                             case 0 -> fctx.processHandle(rnd.nextInt(8) - 1);
                             case 1 -> fctx.threadHandle(rnd.nextBoolean() ? Thread.currentThread() : null);
@@ -164,11 +166,13 @@ class SystemCallFuzzTest {
                         case 3, 16, 17, 18, 19 -> new Need(ObjectType.CHANNEL, Right.SEND);
                         case 4, 7 -> h == 0 && op == 7 ? null : new Need(ObjectType.NOTIFICATION, Right.SIGNAL);
                         case 5 -> new Need(ObjectType.NOTIFICATION, Right.WAIT);
-                        case 20 -> new Need(ObjectType.PROCESS, Right.SIGNAL);
+                        case 20 -> before != null && before.object().type() == ObjectType.THREAD
+                                ? new Need(ObjectType.THREAD, Right.SIGNAL) : new Need(ObjectType.PROCESS, Right.SIGNAL);
                         case 21 -> new Need(ObjectType.PROCESS, Right.WAIT);
                         case 22 -> new Need(ObjectType.PROCESS, Right.READ);
                         case 23 -> new Need(ObjectType.THREAD, Right.READ);
                         case 24 -> new Need(ObjectType.THREAD, Right.WAIT);
+                        case 26 -> new Need(ObjectType.ENDPOINT, Right.RECEIVE);
                         case 8 -> r instanceof SysResult.Ok<?>(SharedMapping ignored) ? new Need(ObjectType.SHARED_MEMORY, Right.READ)
                                 : new Need(ObjectType.NOTIFICATION, Right.SIGNAL);
                         default -> null;

@@ -51,7 +51,7 @@ class IpcIT {
         assertTrue(endpoint.find(), "caps 3 lists the server's endpoint:\n" + out);
         // ... its handle to itself and to its main thread, then the endpoint (no call yet: no reply object)
         assertTrue(out.matches("(?s).*\\n +1 process +#\\d+ pid 3 kv +r-g----ia +- +-\\n.*"), out);
-        assertTrue(out.matches("(?s).*\\n +2 thread +#\\d+ thread main of pid 3 +r-g-----a +- +-\\n.*"), out);
+        assertTrue(out.matches("(?s).*\\n +2 thread +#\\d+ thread main of pid 3 +r-g----ia +- +-\\n.*"), out);
         assertTrue(out.contains("3 capabilities; grants: console,publish"), out);
         assertTrue(out.contains("services: kv (pid 3)"), out);
         assertTrue(out.matches("(?s).*\\n +" + endpoint.group(1) + " endpoint +\\d+ +0/1024 .*"), "ipcstat lists the same endpoint:\n" + out);

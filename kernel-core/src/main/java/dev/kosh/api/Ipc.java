@@ -119,6 +119,31 @@ public interface Ipc {
      */
     SysResult<Void> bindSignals(int notification);
 
+    // ---- clients' ends (death notification) ------------------------------------------------
+
+    /**
+     * Asks to be told when a client of an endpoint ends (needs RECEIVE on the endpoint): when a
+     * process holding a badged capability to it exits, crashes or is killed, its badge (the identity
+     * the server already sees on its calls, never a pid) is kept for {@link #exitedClients}, and
+     * {@code bits} are set on {@code notification} (needs SIGNAL; {@code 0} for no notification: the
+     * server then polls {@link #exitedClients}). Each badge is reported once; nothing is lost while
+     * the server is busy. Replaces an earlier watch on the same endpoint. Errors: INVALID_HANDLE,
+     * WRONG_TYPE, MISSING_RIGHT, REVOKED, INVALID_ARGUMENT (a notification with {@code bits} 0),
+     * QUOTA_EXCEEDED (64 watches), CLOSED.
+     */
+    default SysResult<Void> watchClients(int endpoint, int notification, long bits) {
+        return SysResult.err(Errno.UNAVAILABLE, "watchClients is not available");
+    }
+
+    /**
+     * Takes the badges of the clients of a watched endpoint that ended since the last call, in the
+     * order they ended (needs RECEIVE). Errors: as {@link #watchClients}; INVALID_ARGUMENT when the
+     * endpoint is not watched.
+     */
+    default SysResult<long[]> exitedClients(int endpoint) {
+        return SysResult.err(Errno.UNAVAILABLE, "exitedClients is not available");
+    }
+
     // ---- shared memory ---------------------------------------------------------------------
 
     /** Maps a region (needs READ; writable if the capability also has WRITE). */

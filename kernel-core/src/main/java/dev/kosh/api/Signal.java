@@ -7,6 +7,14 @@ import java.util.Optional;
 public enum Signal {
     HUP(1), INT(2), KILL(9), TERM(15), CHLD(17), CONT(18), STOP(19),
     /**
+     * A fault: a thread of the process ended with an uncaught throwable (other than the kill
+     * unwind), or an unhandled memory {@link Errno#FAULT}. Raised by the kernel only (sending it
+     * is INVALID_ARGUMENT); its bit is set on the notification bound with {@link Ipc#bindSignals}
+     * and the journal records the fault. An unhandled memory fault ends the process with status
+     * 139 ("killed by SEGV"); docs/processes.md. The number is Unix's {@code SIGSEGV}.
+     */
+    SEGV(11),
+    /**
      * A quota's soft limit was passed (threads or allocation; docs/isolation.md). It does not end
      * the process: it tells it to shed load before the hard limit, where the kernel kills it. The
      * number is Unix's {@code SIGXCPU}, its resource-limit signal. Seen through a notification bound

@@ -43,7 +43,7 @@ final class Commands {
 
     void registerAll(Shell shell) {
         shell.register("ps", "ps", "list processes: pid, parent, name, space, state, priority, CPU time, threads, bundle", a -> ps(a));
-        shell.register("kill", "kill [-SIGNAL] PID...", "send a signal (default TERM; KILL, INT, HUP, STOP, CONT)", this::kill);
+        shell.register("kill", "kill [-SIGNAL] PID[/THREAD]...", "send a signal (default TERM; KILL, INT, HUP, STOP, CONT; to one thread: KILL, STOP, CONT)", this::kill);
         shell.register("run", "run [-b] PROGRAM|JAR [ARGS]", "start a program (bundle name or jar path); -b: do not wait", this::run);
         shell.register("services", "services", "list init's services: state, pid, restarts, last exit", a -> services(a));
         shell.register("lsdrv", "lsdrv", "list drivers: name, bundle, pid, state, requests served", a -> lsdrv(a));
@@ -79,7 +79,7 @@ final class Commands {
     }
 
     private void kill(List<String> args) {
-        if (args.isEmpty()) throw new Shell.CommandFailed("usage: kill [-SIGNAL] PID...");
+        if (args.isEmpty()) throw new Shell.CommandFailed("usage: kill [-SIGNAL] PID[/THREAD]...");
         Signal signal = Signal.TERM;
         List<String> pids = args;
         if (args.getFirst().startsWith("-")) {
@@ -90,8 +90,11 @@ final class Commands {
         if (pids.isEmpty()) throw new Shell.CommandFailed("no pid given");
         List<String> failures = new ArrayList<>();
         for (String s : pids) {
-            int pid = parsePid(s);
-            if (kernel.processes().signal(pid, signal, "shell") instanceof SysResult.Err<Void> err) failures.add(err.message());
+            int slash = s.indexOf('/');
+            // PID/THREAD: one thread, by the name it was started with (caps PID lists them)
+            SysResult<Void> sent = slash < 0 ? kernel.processes().signal(parsePid(s), signal, "shell")
+                    : kernel.processes().signalThread(parsePid(s.substring(0, slash)), s.substring(slash + 1), signal, "shell");
+            if (sent instanceof SysResult.Err<Void> err) failures.add(err.message());
         }
         if (!failures.isEmpty()) throw new Shell.CommandFailed(String.join("; ", failures));
     }

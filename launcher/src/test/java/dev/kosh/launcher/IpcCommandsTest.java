@@ -69,7 +69,7 @@ class IpcCommandsTest {
         assertTrue(out.matches("(?s).*\\n +\\d+ endpoint +#\\d+ .* --gcv---- +- +-\\n.*"), out);
         // its handle to itself (the first it gets) and to its main thread
         assertTrue(out.matches("(?s).*\\n +1 process +#\\d+ pid " + server + " kv +r-g----ia +- +-\\n.*"), out);
-        assertTrue(out.matches("(?s).*\\n +2 thread +#\\d+ thread main of pid " + server + " +r-g-----a +- +-\\n.*"), out);
+        assertTrue(out.matches("(?s).*\\n +2 thread +#\\d+ thread main of pid " + server + " +r-g----ia +- +-\\n.*"), out);
         // 3 before the server's first call; 4 after it, when its thread holds its reusable reply object
         assertTrue(out.matches("(?s).*(3|4) capabilities; grants: console,publish.*"), out);
     }

@@ -66,6 +66,12 @@ class MemoryServiceTest {
                 ProcessTable.INIT_PID, Set.of("console", "service:memory"), Priority.NORMAL, null)).orThrow();
     }
 
+    /** The client holds a shared-memory capability (the console cannot tell two holding clients apart). */
+    static boolean holdsRegion(KoshProcess c) {
+        var caps = k.kernel.processes().capabilities(c.pid());
+        return caps.isOk() && caps.orThrow().stream().anyMatch(i -> i.type() == ObjectType.SHARED_MEMORY);
+    }
+
     static String consoleAfterExit(KoshProcess c, int expectedCode) throws Exception {
         ExitStatus exit = k.kernel.processes().awaitExit(c, Duration.ofSeconds(20)).orThrow();
         k.kernel.flushConsole();
@@ -85,6 +91,16 @@ class MemoryServiceTest {
         assertTrue(console.contains("memory-client: heap grown by 12288 bytes"), console);
         assertTrue(console.contains("memory-client: wrote through a window of 8 bytes: 4b6f7368"), console);
         assertTrue(console.matches("(?s).*memory-client: usage \\d+ resident pages, \\d+ page tables, quota 16384 frames, swap quota 4096 pages.*"), console);
+    }
+
+    @Test
+    @Order(0)
+    void anUnhandledMemoryFaultEndsTheClientWithSegv() throws Exception {
+        KoshProcess c = client("--segv");
+        ExitStatus exit = k.kernel.processes().awaitExit(c, Duration.ofSeconds(20)).orThrow();
+        assertEquals(139, exit.code(), exit.reason());
+        assertTrue(exit.reason().startsWith("killed by SEGV (unhandled memory fault in thread "), exit.reason());
+        assertTrue(exit.reason().contains("FAULT"), exit.reason());
     }
 
     @Test
@@ -113,11 +129,12 @@ class MemoryServiceTest {
         String console = consoleAfterExit(c, 2);
         assertTrue(console.contains("memory-client: call failed: QUOTA_EXCEEDED: memory: pid " + c.pid()
                 + " is over its budget: holds 65536 of 65536 bytes, asked for 1"), console);
-        // another client has a budget of its own
+        // another client has a budget of its own; the first one exited holding two regions, which the
+        // service released when the kernel told it the client had ended (before answering the next call)
         KoshProcess other = client("--alloc", "65536");
         console = consoleAfterExit(other, 0);
-        assertTrue(console.contains("; pid " + other.pid() + ": 1 regions, 65536 bytes"), console);
-        assertTrue(console.contains("; pid " + c.pid() + ": 2 regions, 65536 bytes"), console);
+        assertTrue(console.contains("stats: 1 regions, 65536 bytes, budget 65536; pid " + other.pid() + ": 1 regions, 65536 bytes"), console);
+        assertTrue(console.contains("memory-service: client pid " + c.pid() + " ended: 2 regions (65536 bytes) released"), console);
     }
 
     @Test
@@ -133,9 +150,29 @@ class MemoryServiceTest {
 
     @Test
     @Order(4)
+    void aKilledClientsRegionIsReleasedAndTheMemoryGoesBackToTheServicesQuota() throws Exception {
+        k.await(() -> k.kernel.ipc().sharedMemoryUsed(server) == 0, Duration.ofSeconds(10), "earlier clients' regions to be released");
+        long objectsBefore = k.kernel.ipc().liveObjects("shm");
+        KoshProcess c = client("--hold", "8192");
+        k.await(() -> holdsRegion(c), Duration.ofSeconds(10), "the client to hold a region");
+        assertEquals(8192, k.kernel.ipc().sharedMemoryUsed(server), "the region is charged to the service");
+        k.kernel.processes().signal(c.pid(), Signal.KILL, "test").orThrow();
+        assertEquals(137, k.kernel.processes().awaitExit(c, Duration.ofSeconds(10)).orThrow().code());
+        k.await(() -> k.kernel.ipc().sharedMemoryUsed(server) == 0, Duration.ofSeconds(10), "the killed client's region to go back to the service's quota");
+        k.await(() -> k.kernel.ipc().liveObjects("shm") == objectsBefore, Duration.ofSeconds(10), "the region to be destroyed");
+        k.kernel.flushConsole();
+        assertTrue(k.console().contains("memory-service: client pid " + c.pid() + " ended: 1 regions (8192 bytes) released"), k.console());
+        // and its statistics are gone: a new client sees only itself
+        KoshProcess next = client();
+        String console = consoleAfterExit(next, 0);
+        assertTrue(console.contains("memory-client: stats: 1 regions, 4096 bytes, budget 65536; pid " + next.pid() + ": 1 regions, 4096 bytes\n"), console);
+    }
+
+    @Test
+    @Order(5)
     void terminatingTheServiceWithdrawsEveryRegionItHandedOut() throws Exception {
         KoshProcess c = client("--hold", "8192");
-        k.await(() -> k.console().contains("memory-client: holding region"), Duration.ofSeconds(10), "the client to hold a region");
+        k.await(() -> holdsRegion(c), Duration.ofSeconds(10), "the client to hold a region");
         List<CapabilityInfo> caps = k.kernel.processes().capabilities(c.pid()).orThrow();
         assertTrue(caps.stream().anyMatch(i -> i.type() == ObjectType.SHARED_MEMORY), caps.toString());
         KoshProcess s = k.kernel.processes().get(server).orElseThrow();

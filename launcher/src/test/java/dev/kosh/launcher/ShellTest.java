@@ -57,7 +57,7 @@ class ShellTest {
     @Test
     void unknownCommandsAndBadArgumentsGiveOneLineErrors() {
         assertTrue(k.shell("frobnicate", false).strip().equals("kosh: unknown command 'frobnicate' (type 'help' for the list)"));
-        assertTrue(k.shell("kill", false).strip().equals("kill: usage: kill [-SIGNAL] PID..."));
+        assertTrue(k.shell("kill", false).strip().equals("kill: usage: kill [-SIGNAL] PID[/THREAD]..."));
         assertTrue(k.shell("kill -FOO 3", false).contains("kill: unknown signal 'FOO'"));
         assertTrue(k.shell("kill abc", false).strip().equals("kill: 'abc' is not a process id"));
         assertTrue(k.shell("kill -9 1", false).contains("init (pid 1) cannot be signalled to exit"));
@@ -109,6 +109,22 @@ class ShellTest {
         assertFalse(p.finished(), "a stopped process does not finish");
         k.shell("kill -CONT " + pid, true);
         assertTrue(k.kernel.processes().awaitExit(p, Duration.ofSeconds(10)).orThrow().success());
+    }
+
+    @Test
+    void killSignalsOneThreadByPidSlashThreadName() throws Exception {
+        String started = k.shell("run -b dev.kosh.hello --sleep 300 done", true);
+        int pid = Integer.parseInt(started.replaceAll("(?s)started pid (\\d+).*", "$1"));
+        KoshProcess p = k.kernel.processes().get(pid).orElseThrow();
+        assertTrue(k.shell("kill -TERM " + pid + "/main", false).contains("a thread takes KILL, STOP or CONT, not TERM"));
+        assertTrue(k.shell("kill -STOP " + pid + "/nope", false).contains("pid " + pid + " has no thread 'nope'"));
+        k.shell("kill -STOP " + pid + "/main", true);
+        Thread.sleep(600);
+        assertFalse(p.finished(), "its only thread is stopped");
+        assertTrue(k.shell("ps", true).matches("(?s).*\\n +" + pid + " .*Blocked\\(stopped\\).*"));
+        k.shell("kill -CONT " + pid + "/main", true);
+        assertTrue(k.kernel.processes().awaitExit(p, Duration.ofSeconds(10)).orThrow().success());
+        assertTrue(k.shell("dmesg -n 400", true).contains("signal STOP to thread main of pid " + pid + " from shell"));
     }
 
     @Test

@@ -820,6 +820,38 @@ public final class ProcessIpc implements Ipc {
         return okNull();
     }
 
+    // ---- clients' ends (death notification: the registry is the kernel's ClientWatches) ------
+
+    @Override
+    public SysResult<Void> watchClients(int endpoint, int notification, long bits) {
+        process.checkpoint();
+        Capability e = table.fast(endpoint, ObjectType.ENDPOINT, Right.RECEIVE.bit());
+        if (e == null) return errOf(table.resolve(endpoint, ObjectType.ENDPOINT, Right.RECEIVE));
+        Runnable wake = null;
+        if (notification != 0) {
+            Capability c = table.fast(notification, ObjectType.NOTIFICATION, Right.SIGNAL.bit());
+            if (c == null) return errOf(table.resolve(notification, ObjectType.NOTIFICATION, Right.SIGNAL));
+            if (bits == 0) return err(Errno.INVALID_ARGUMENT, "a client watch with a notification needs bits to set");
+            NotificationObject n = (NotificationObject) c.object();
+            wake = () -> {
+                if (c.live()) n.signal(bits); // bound to the capability, as bindSignals is
+            };
+        }
+        dev.kosh.kernel.process.ClientWatches watches = process.clientWatches();
+        if (watches == null) return err(Errno.UNAVAILABLE, "no process table: client watches are not available");
+        return watches.watch(process, e.object(), wake);
+    }
+
+    @Override
+    public SysResult<long[]> exitedClients(int endpoint) {
+        process.checkpoint();
+        Capability e = table.fast(endpoint, ObjectType.ENDPOINT, Right.RECEIVE.bit());
+        if (e == null) return errOf(table.resolve(endpoint, ObjectType.ENDPOINT, Right.RECEIVE));
+        dev.kosh.kernel.process.ClientWatches watches = process.clientWatches();
+        if (watches == null) return err(Errno.UNAVAILABLE, "no process table: client watches are not available");
+        return watches.take(process, e.object());
+    }
+
     // ---- shared memory -----------------------------------------------------------------------
 
     @Override

@@ -35,6 +35,9 @@ import dev.kosh.kernel.cap.CapabilityTable;
 public final class KoshProcess {
     /** Default limit on live threads per process ({@link ProcessLimits#DEFAULT_THREADS}). */
     public static final int DEFAULT_THREAD_QUOTA = ProcessLimits.DEFAULT_THREADS;
+    /** Rights of the capability a process gets to each of its threads: status, join, signal, grant. */
+    static final dev.kosh.api.Rights THREAD_RIGHTS = dev.kosh.api.Rights.of(dev.kosh.api.Right.READ, dev.kosh.api.Right.WAIT,
+            dev.kosh.api.Right.SIGNAL, dev.kosh.api.Right.GRANT);
     /** How long finishing waits for the other threads of a process to unwind. */
     private static final Duration UNWIND_GRACE = Duration.ofMillis(200);
 
@@ -72,6 +75,15 @@ public final class KoshProcess {
     private volatile boolean killed;
     private volatile boolean stopped;
     private final Object stopMonitor = new Object();
+    /** Some live thread has a pending thread KILL or STOP (the fast check at every kernel entry). */
+    private volatile boolean threadSignalled;
+    private final AtomicBoolean threadCheckpoints = new AtomicBoolean();
+    /** The main thread was killed by its thread capability: the process ends with its last thread. */
+    private volatile boolean mainKilled;
+    /** What the table does when the last thread of a process whose main thread was killed ends. */
+    private volatile Runnable lastThreadEnded;
+    /** The signal a kernel kill reports in the exit status (KILL, or SEGV for a fatal fault). */
+    private volatile Signal fatalSignal;
 
     private final AtomicBoolean finishing = new AtomicBoolean();
 
@@ -184,7 +196,7 @@ public final class KoshProcess {
         // still ends its capability (and a full table refuses the thread rather than losing the handle).
         ThreadObject to = new ThreadObject(pid, threadName, t);
         SysResult<Integer> handle = capabilityTable.space().create(capabilityTable, to,
-                dev.kosh.api.Rights.of(dev.kosh.api.Right.READ, dev.kosh.api.Right.WAIT, dev.kosh.api.Right.GRANT), 0);
+                THREAD_RIGHTS, 0);
         if (handle instanceof SysResult.Err<Integer> err) return SysResult.err(err.errno(), "no capability for a new thread: " + err.message());
         task.object = to;
         threadObjects.put(t, to);
@@ -218,6 +230,8 @@ public final class KoshProcess {
                 body.run();
             } catch (ProcessKilled k) {
                 // unwinding a killed process: the expected end of this thread
+            } catch (ThreadKilled k) {
+                // this thread alone was killed by its capability: the expected end of it
             } catch (Throwable failure) {
                 if (!killed) onFailure.failed(KoshProcess.this, thread, failure);
             } finally {
@@ -235,8 +249,13 @@ public final class KoshProcess {
                 if (o != null) {
                     o.end();
                     capabilityTable.space().destroy(o, dev.kosh.kernel.cap.EndReason.OBJECT_DESTROYED);
+                    if (o.killed() || o.stopped()) updateThreadSignals();
                 }
                 thread = null;
+                if (mainKilled && threads.isEmpty()) {
+                    Runnable last = lastThreadEnded;
+                    if (last != null) last.run(); // the process ends with its last thread (once: finish is idempotent)
+                }
                 CURRENT.remove();
             }
         }
@@ -349,6 +368,17 @@ public final class KoshProcess {
         this.sandbox = installation;
     }
 
+    private volatile ClientWatches clientWatches;
+
+    void useClientWatches(ClientWatches watches) {
+        this.clientWatches = watches;
+    }
+
+    /** The kernel's death-notification registry (the IPC module's {@code watchClients} uses it), or null outside a process table. */
+    public ClientWatches clientWatches() {
+        return clientWatches;
+    }
+
     private void requestCheckpoints(AtomicBoolean which) {
         SandboxHooks.Installation s = sandbox;
         if (s != null && which.compareAndSet(false, true)) s.requestCheckpoints();
@@ -381,11 +411,59 @@ public final class KoshProcess {
                 releaseCheckpoints(stopCheckpoints);
                 wakeStopped();
             }
+            case SEGV -> { /* raised by the kernel on a fault; the table applies the default action */ }
             case CHLD -> { /* parents learn of children through waitFor, or a bound notification */ }
             case QUOTA -> { /* a soft limit: the process learns through a bound notification; the hard limit kills */ }
         }
         java.util.function.LongConsumer observer = signalObserver;
         if (observer != null) observer.accept(signal.bit());
+    }
+
+    /**
+     * Delivers a thread signal to one live thread of this process (KILL, STOP or CONT; the caller
+     * checked the capability and the signal). KILL marks the thread and interrupts it, so a blocking
+     * kernel call returns into its checkpoint; the thread unwinds with {@link ThreadKilled} there.
+     */
+    void deliverToThread(ThreadObject o, Signal signal) {
+        switch (signal) {
+            case KILL -> o.kill();
+            case STOP -> o.stop(true);
+            case CONT -> o.stop(false);
+            default -> throw new IllegalArgumentException(signal + " is not a thread signal");
+        }
+        updateThreadSignals();
+        if (signal != Signal.STOP) wakeStopped();
+        Thread t = o.thread();
+        if (signal == Signal.KILL && t != null && t != Thread.currentThread()) t.interrupt();
+    }
+
+    /** Recomputes whether any live thread has a thread signal pending, and asks woven code for checkpoints while one has. */
+    private void updateThreadSignals() {
+        synchronized (threadCheckpoints) {
+            boolean any = false;
+            for (ThreadObject o : threadObjects.values()) {
+                if (o.killed() || o.stopped()) {
+                    any = true;
+                    break;
+                }
+            }
+            threadSignalled = any;
+            // Once finishing, only release: a flagged thread that never unwinds (abandoned) must not
+            // keep woven code everywhere on the slow path after its process is gone.
+            if (any && !finishing.get()) requestCheckpoints(threadCheckpoints);
+            else releaseCheckpoints(threadCheckpoints);
+        }
+    }
+
+    /** The kernel object of the calling thread when a thread signal may be pending for it, else null (cheap). */
+    ThreadObject signalledThread(Thread current) {
+        return threadSignalled ? threadObjects.get(current) : null;
+    }
+
+    /** The main thread was killed by its capability; {@code whenLastEnds} finishes the process once no thread is left. */
+    void mainThreadKilled(Runnable whenLastEnds) {
+        lastThreadEnded = whenLastEnds;
+        mainKilled = true;
     }
 
     private void wakeStopped() {
@@ -418,10 +496,17 @@ public final class KoshProcess {
         if (killReason == null) killReason = reason;
     }
 
-    /** The exit status of this process killed by KILL: with the kernel's reason when it had one. */
+    /** Records that the kernel kills the process for {@code signal} (SEGV: a fatal fault); the first wins. */
+    void killBecause(Signal signal, String reason) {
+        if (fatalSignal == null) fatalSignal = signal;
+        killBecause(reason);
+    }
+
+    /** The exit status of this process killed by KILL (or a fatal fault): with the kernel's reason when it had one. */
     ExitStatus killedStatus() {
         String reason = killReason;
-        ExitStatus plain = ExitStatus.killed(Signal.KILL);
+        Signal fatal = fatalSignal;
+        ExitStatus plain = ExitStatus.killed(fatal == null ? Signal.KILL : fatal);
         return reason == null ? plain : new ExitStatus(plain.code(), plain.reason() + " (" + reason + ")");
     }
 
@@ -439,18 +524,29 @@ public final class KoshProcess {
             awaitContinue();
             if (killed) throw new ProcessKilled(pid);
         }
+        if (threadSignalled) threadCheckpoint();
     }
 
-    /** Holds the calling thread while the process is stopped; returns on CONT or KILL. */
+    /** The thread signals of the calling thread: unwind if it was killed, wait while it is stopped. */
+    private void threadCheckpoint() {
+        ThreadObject o = threadObjects.get(Thread.currentThread());
+        if (o == null) return;
+        if (o.stopped() && !o.killed()) awaitContinue();
+        if (killed) throw new ProcessKilled(pid);
+        if (o.killed()) throw new ThreadKilled(pid, o.name());
+    }
+
+    /** Holds the calling thread while the process (or this thread alone) is stopped; returns on CONT or KILL. */
     void awaitContinue() {
+        ThreadObject own = threadObjects.get(Thread.currentThread());
         blocked.put(Thread.currentThread(), BlockReason.STOPPED);
         try {
             synchronized (stopMonitor) {
-                while (stopped && !killed) {
+                while ((stopped || own != null && own.stopped()) && !killed && !(own != null && own.killed())) {
                     try {
                         stopMonitor.wait();
                     } catch (InterruptedException e) {
-                        if (killed) break; // otherwise keep waiting: only CONT or KILL ends a stop
+                        if (killed || own != null && own.killed()) break; // otherwise keep waiting: only CONT or KILL ends a stop
                     }
                 }
             }
@@ -498,7 +594,8 @@ public final class KoshProcess {
     /** What one thread of this process is doing, as {@code ps} labels a process: Running, Blocked(ipc)... */
     String threadState(Thread t) {
         if (exit.isDone()) return "Zombie";
-        if (stopped) return new ProcessState.Blocked(BlockReason.STOPPED).label();
+        ThreadObject o = threadObjects.get(t);
+        if (stopped || o != null && o.stopped()) return new ProcessState.Blocked(BlockReason.STOPPED).label();
         BlockReason reason = blocked.get(t);
         if (reason == null) {
             reason = switch (t.getState()) {
@@ -587,7 +684,11 @@ public final class KoshProcess {
         signalObserver = null;
         // Every capability goes now, before the threads are joined: the callers of a dead server
         // learn DEAD_PEER at once, and a pending reply capability of a dead client is dropped.
+        // Servers watching this process's badged capabilities learn of its end once they are gone.
+        ClientWatches watches = clientWatches;
+        List<Runnable> wakes = watches == null ? List.of() : watches.ending(this);
         capabilityTable.space().release(capabilityTable);
+        for (Runnable wake : wakes) wake.run();
         long deadline = System.nanoTime() + UNWIND_GRACE.toNanos();
         List<String> survivors = new ArrayList<>();
         for (Thread t : threads.keySet()) {
@@ -605,6 +706,9 @@ public final class KoshProcess {
         mainThread = null; // a finished Thread may still hold its task, and with it the program's classes
         releaseCheckpoints(killCheckpoints);
         releaseCheckpoints(stopCheckpoints);
+        synchronized (threadCheckpoints) { // against a racing updateThreadSignals re-requesting
+            releaseCheckpoints(threadCheckpoints);
+        }
         return true;
     }
 

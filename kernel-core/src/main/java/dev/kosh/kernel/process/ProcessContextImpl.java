@@ -246,14 +246,31 @@ final class ProcessContextImpl implements ProcessContext {
     @Override
     public SysResult<Void> signal(int processHandle, Signal signal) {
         process.checkpoint();
+        Capability any = process.capabilityTable().lookup(processHandle);
+        if (any != null && any.object() instanceof ThreadObject) return signalThread(processHandle, signal);
         SysResult<Capability> found = process.capabilityTable().resolve(processHandle, ObjectType.PROCESS, Right.SIGNAL);
         if (!(found instanceof SysResult.Ok<Capability>(Capability c))) return cast(found);
         if (signal == null) return SysResult.err(Errno.INVALID_ARGUMENT, "no signal given");
+        if (signal == Signal.SEGV) return SysResult.err(Errno.INVALID_ARGUMENT, "SEGV is raised by the kernel on a fault; it cannot be sent");
         ProcessObject o = (ProcessObject) c.object();
         KoshProcess target = o.process();
         if (target == null || target.finished()) return SysResult.err(Errno.DEAD_PEER, o.describe() + " has exited");
         SysResult<Void> sent = table.signal(o.pid(), signal, process.label() + " by handle " + processHandle);
         if (sent instanceof SysResult.Err<Void> e && e.errno() == Errno.NO_SUCH_PROCESS) return SysResult.err(Errno.DEAD_PEER, e.message());
+        return sent;
+    }
+
+    /**
+     * A signal to one thread by its capability (like {@code pthread_kill}/{@code pthread_cancel}):
+     * KILL unwinds that thread at its next checkpoint, STOP holds it there until CONT. Other signals
+     * are about the whole process: INVALID_ARGUMENT. Killing a thread of init is refused as killing
+     * init is; killing the calling thread takes effect before this call returns.
+     */
+    private SysResult<Void> signalThread(int threadHandle, Signal signal) {
+        SysResult<Capability> found = process.capabilityTable().resolve(threadHandle, ObjectType.THREAD, Right.SIGNAL);
+        if (!(found instanceof SysResult.Ok<Capability>(Capability c))) return cast(found);
+        SysResult<Void> sent = table.signalThread((ThreadObject) c.object(), signal, process.label() + " by handle " + threadHandle);
+        if (sent.isOk() && signal == Signal.KILL) process.checkpoint(); // a thread killing itself unwinds now
         return sent;
     }
 

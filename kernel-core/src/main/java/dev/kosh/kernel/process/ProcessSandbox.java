@@ -8,10 +8,11 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * What a process thread does at a preemption point of woven code: unwind if its process was
- * killed, wait if it is stopped, carry on otherwise. The run-time reflection policy comes from
- * {@link PolicyHooks}. Every method but {@link #awaitingCheckpoint} runs on the process thread
- * itself, so the process is found through {@link KoshProcess#current()} without a lookup table.
+ * What a process thread does at a preemption point of woven code: unwind if its process (or this
+ * thread, by its thread capability) was killed, wait if it is stopped, carry on otherwise. The
+ * run-time reflection policy comes from {@link PolicyHooks}. Every method but
+ * {@link #awaitingCheckpoint} runs on the process thread itself, so the process is found through
+ * {@link KoshProcess#current()} without a lookup table.
  */
 final class ProcessSandbox extends PolicyHooks {
     private final Journal journal;
@@ -24,16 +25,21 @@ final class ProcessSandbox extends PolicyHooks {
     }
 
     /**
-     * A thread of a killed or stopped process that is still runnable may be in a recursion that
-     * reaches no loop or handler point; one that waits (stopped at a point, blocked in a system
+     * A thread of a killed or stopped process (or one killed or stopped alone, by its thread
+     * capability) that is still runnable may be in a recursion that reaches no loop or handler
+     * point; one that waits (stopped at a point, blocked in a system
      * call, which a kill interrupts) needs none. Runs on the relink thread, not a process thread.
      */
     @Override
     public boolean awaitingCheckpoint() {
         for (KoshProcess p : live.get()) {
-            if (!p.killed() && !p.stopped()) continue;
+            boolean whole = p.killed() || p.stopped();
             for (Thread t : p.threads()) {
-                if (t.getState() == Thread.State.RUNNABLE) return true;
+                if (t.getState() != Thread.State.RUNNABLE) continue;
+                if (whole) return true;
+                // A thread signalled alone (kill or stop by its thread capability) counts the same.
+                ThreadObject own = p.signalledThread(t);
+                if (own != null && (own.killed() || own.stopped())) return true;
             }
         }
         return false;
@@ -56,6 +62,10 @@ final class ProcessSandbox extends PolicyHooks {
         if (p == null) return Action.PROCEED; // a kernel thread running woven code (a class initialiser, say)
         if (p.killed()) return new Action.Kill(new ProcessKilled(p.pid()));
         if (p.stopped()) return Action.STOP;
+        // A thread signal (by thread capability) is for this thread only: the others proceed.
+        ThreadObject own = p.signalledThread(current);
+        if (own != null && own.killed()) return new Action.Kill(new ThreadKilled(p.pid(), own.name()));
+        if (own != null && own.stopped()) return Action.STOP;
         return Action.PROCEED;
     }
 

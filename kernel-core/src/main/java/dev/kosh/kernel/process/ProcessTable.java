@@ -52,6 +52,8 @@ public final class ProcessTable implements AutoCloseable {
     private final List<Consumer<KoshProcess>> reapListeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer;
     private volatile SandboxHooks.Installation sandbox;
+    /** Servers' watches on their clients' ends (death notification, {@code Ipc.watchClients}). */
+    private final ClientWatches clientWatches;
     private final CapabilitySpace capabilitySpace;
     private volatile IpcService ipc;
     private volatile java.util.function.Function<SpawnRequest, ProcessLimits> limitsPolicy = r -> ProcessLimits.DEFAULT;
@@ -68,6 +70,7 @@ public final class ProcessTable implements AutoCloseable {
         this.host = host;
         this.loader = loader;
         this.journal = journal;
+        this.clientWatches = new ClientWatches(journal);
         this.console = console;
         this.termTimeout = termTimeout;
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
@@ -171,6 +174,7 @@ public final class ProcessTable implements AutoCloseable {
         if (pid != INIT_PID) throw new IllegalStateException("init must be the first process");
         KoshProcess init = new KoshProcess(pid, 0, "init", null, List.of(), capabilities, Priority.INTERACTIVE,
                 ProcessLimits.DEFAULT, host, capabilitySpace);
+        init.useClientWatches(clientWatches);
         processes.put(pid, init);
         giveProcessObject(init, null);
         spawnListeners.forEach(l -> l.accept(init));
@@ -268,6 +272,7 @@ public final class ProcessTable implements AutoCloseable {
         KoshProcess p = new KoshProcess(pid, parent.pid(), name, image, request.args(), granted,
                 request.priority(), limits, host, capabilitySpace);
         p.useSandbox(sandbox);
+        p.useClientWatches(clientWatches);
         processes.put(pid, p);
         parent.children().add(pid);
         giveProcessObject(p, parent);
@@ -311,6 +316,16 @@ public final class ProcessTable implements AutoCloseable {
             status = p.killed() ? p.killedStatus() : ExitStatus.exited(code);
         } catch (ProcessKilled k) {
             status = p.killedStatus();
+        } catch (ThreadKilled k) {
+            if (p.killed()) {
+                status = p.killedStatus();
+            } else {
+                // Only the main thread was killed (by its thread capability): the process goes on
+                // with its other threads and ends, with a kill's status, when the last one ends.
+                p.mainThreadKilled(() -> exit(p, p.killedStatus()));
+                journal.info(p.label(), "main thread killed; the process ends with its last thread");
+                return;
+            }
         } catch (Throwable t) {
             if (p.killed()) {
                 status = p.killedStatus();
@@ -318,7 +333,12 @@ public final class ProcessTable implements AutoCloseable {
                 // A blocking call interrupted by TERM, INT or HUP and let out of main: the process
                 // ended by that signal's default action, as on Unix, not by a crash.
                 status = ExitStatus.killed(p.terminationSignal());
+            } else if (memoryFault(t)) {
+                raiseFault(p, Thread.currentThread(), t);
+                journal.error(p.label(), "crashed: " + stackSummary(t));
+                status = new ExitStatus(128 + Signal.SEGV.number(), "killed by SEGV (unhandled memory fault: " + t.getMessage() + ")");
             } else {
+                raiseFault(p, Thread.currentThread(), t);
                 journal.error(p.label(), "crashed: " + stackSummary(t));
                 status = new ExitStatus(1, "uncaught " + t.getClass().getName()
                         + (t.getMessage() == null ? "" : ": " + t.getMessage()));
@@ -327,8 +347,40 @@ public final class ProcessTable implements AutoCloseable {
         exit(p, status);
     }
 
+    /**
+     * A thread other than main ended with an uncaught throwable: the fault is raised (journal, SEGV
+     * bit); an unhandled memory fault ends the whole process with SEGV, anything else ends only that
+     * thread (docs/processes.md, "Faults").
+     */
     private void threadFailed(KoshProcess p, Thread t, Throwable failure) {
         journal.warn(p.label(), "thread " + t.getName() + " ended by " + stackSummary(failure));
+        raiseFault(p, t, failure);
+        if (memoryFault(failure) && !p.finished() && !p.killed()) {
+            String reason = "unhandled memory fault in thread " + t.getName() + ": " + failure.getMessage();
+            journal.error(p.label(), "fault: " + reason + "; killed by SEGV");
+            p.killBecause(Signal.SEGV, reason);
+            p.deliver(Signal.KILL);
+            try {
+                timer.execute(() -> completeKill(p));
+            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                completeKill(p);
+            }
+        }
+    }
+
+    /** An unhandled memory fault: a {@code FAULT} error from a memory call let out of the thread ({@code orThrow}), or a faulting window access. */
+    static boolean memoryFault(Throwable t) {
+        return t instanceof dev.kosh.api.KoshException k && k.errno() == Errno.FAULT;
+    }
+
+    /**
+     * Records a fault of {@code p} (a thread ended by {@code failure}) in the journal and sets the
+     * SEGV bit on the notification it bound with {@code bindSignals}.
+     */
+    private void raiseFault(KoshProcess p, Thread t, Throwable failure) {
+        journal.warn(p.label(), "fault (SEGV): thread " + t.getName() + " ended by " + failure.getClass().getName()
+                + (failure.getMessage() == null ? "" : ": " + failure.getMessage()));
+        p.deliver(Signal.SEGV);
     }
 
     static String stackSummary(Throwable t) {
@@ -438,6 +490,7 @@ public final class ProcessTable implements AutoCloseable {
      */
     public SysResult<Void> signal(int pid, Signal signal, String sender) {
         if (signal == null) return SysResult.err(Errno.INVALID_ARGUMENT, "no signal given");
+        if (signal == Signal.SEGV) return SysResult.err(Errno.INVALID_ARGUMENT, "SEGV is raised by the kernel on a fault; it cannot be sent");
         if (pid == INIT_PID && signal.terminates()) {
             return SysResult.err(Errno.INVALID_ARGUMENT, "init (pid 1) cannot be signalled to exit; use shutdown");
         }
@@ -458,6 +511,41 @@ public final class ProcessTable implements AutoCloseable {
             }, termTimeout.toNanos(), TimeUnit.NANOSECONDS);
             p.exitFuture().whenComplete((status, never) -> escalation.cancel(false));
         }
+        return SysResult.ok(null);
+    }
+
+    /**
+     * Sends {@code signal} to one thread of {@code pid}, named as it was started ({@code main} for
+     * the main thread), for the shell's {@code kill -SIGNAL PID/THREAD} (the kernel needs no
+     * handle). Errors: NO_SUCH_PROCESS (no such process, or no live thread of that name),
+     * INVALID_ARGUMENT (several threads have that name; a signal a thread does not take), DEAD_PEER.
+     */
+    public SysResult<Void> signalThread(int pid, String threadName, Signal signal, String sender) {
+        KoshProcess p = processes.get(pid);
+        if (p == null || p.finished()) return SysResult.err(Errno.NO_SUCH_PROCESS, "no process " + pid);
+        List<ThreadObject> named = new java.util.ArrayList<>();
+        for (Thread t : p.threads()) {
+            ThreadObject o = p.threadObject(t);
+            if (o != null && o.name().equals(threadName)) named.add(o);
+        }
+        if (named.isEmpty()) return SysResult.err(Errno.NO_SUCH_PROCESS, "pid " + pid + " has no thread '" + threadName + "'");
+        if (named.size() > 1) return SysResult.err(Errno.INVALID_ARGUMENT, "pid " + pid + " has " + named.size() + " threads named '" + threadName + "'");
+        return signalThread(named.getFirst(), signal, sender);
+    }
+
+    /** A thread signal, its capability already checked: KILL, STOP or CONT to one live thread. */
+    SysResult<Void> signalThread(ThreadObject o, Signal signal, String sender) {
+        if (signal != Signal.KILL && signal != Signal.STOP && signal != Signal.CONT) {
+            return SysResult.err(Errno.INVALID_ARGUMENT, "a thread takes KILL, STOP or CONT, not " + signal
+                    + (signal == null ? "" : " (signal its process for that)"));
+        }
+        KoshProcess owner = processes.get(o.pid());
+        if (o.thread() == null || owner == null || owner.exiting()) return SysResult.err(Errno.DEAD_PEER, o.describe() + " has ended");
+        if (o.pid() == INIT_PID && signal == Signal.KILL) {
+            return SysResult.err(Errno.INVALID_ARGUMENT, "the threads of init (pid 1) cannot be killed; use shutdown");
+        }
+        journal.info(owner.label(), "signal " + signal + " to " + o.describe() + " from " + sender);
+        owner.deliverToThread(o, signal);
         return SysResult.ok(null);
     }
 

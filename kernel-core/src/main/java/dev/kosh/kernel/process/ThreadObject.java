@@ -9,7 +9,8 @@ import dev.kosh.kernel.cap.KernelObject;
 
 /**
  * A thread the kernel created for a process, as a kernel object: READ reads its status, WAIT
- * joins it. The process gets a capability to each thread it starts (its main thread included).
+ * joins it, SIGNAL kills, stops or continues that one thread (the rest of the process goes on).
+ * The process gets a capability to each thread it starts (its main thread included).
  *
  * <p>A thread has no zombie state: when it ends, its waiters are told, and then the object is
  * destroyed (every capability to it ends with OBJECT_DESTROYED: a later use answers DEAD_PEER). So a
@@ -22,6 +23,10 @@ final class ThreadObject extends KernelObject {
     /** Completed (with TRUE) when the thread has ended. */
     final CompletableFuture<Boolean> ended = new CompletableFuture<>();
     final HandleWait waiters = new HandleWait();
+    /** Killed by its capability: it unwinds with {@link ThreadKilled} at its next checkpoint. */
+    private volatile boolean killed;
+    /** Stopped by its capability: it waits at its next checkpoint until CONT (or a kill). */
+    private volatile boolean stopped;
 
     ThreadObject(int pid, String name, Thread thread) {
         super(ObjectType.THREAD);
@@ -41,6 +46,22 @@ final class ThreadObject extends KernelObject {
 
     String name() {
         return name;
+    }
+
+    boolean killed() {
+        return killed;
+    }
+
+    boolean stopped() {
+        return stopped;
+    }
+
+    void kill() {
+        killed = true;
+    }
+
+    void stop(boolean on) {
+        stopped = on;
     }
 
     /** The thread ended: wake its joiners (the caller then destroys the object). */

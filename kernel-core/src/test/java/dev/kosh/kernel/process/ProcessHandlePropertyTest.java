@@ -64,18 +64,24 @@ class ProcessHandlePropertyTest {
             ctx[i] = context(contexts, ps[i].pid());
             tables[i] = ps[i].capabilityTable();
         }
-        KernelObject[] objects = {child1.object(), child2.object()};
+        // The children's main threads too: a thread capability has SIGNAL since threads take KILL/STOP/CONT by handle.
+        ThreadObject main1 = child1.threadObject(child1.threads().getFirst());
+        ThreadObject main2 = child2.threadObject(child2.threads().getFirst());
+        KernelObject[] objects = {child1.object(), child2.object(), main1, main2};
         CapabilityModel model = new CapabilityModel(kernel.table.capabilitySpace(), tables, objects);
         // What the kernel granted: the parent a handle to each child, each child one to itself.
         model.adopt(0, lookup(tables[0], pc.processHandle(c1).orThrow()));
         model.adopt(0, lookup(tables[0], pc.processHandle(c2).orThrow()));
         model.adopt(2, lookup(tables[2], ctx[2].selfHandle()));
         model.adopt(3, lookup(tables[3], ctx[3].selfHandle()));
-        model.use(new CapabilityModel.Use("processStatus", Right.READ, (t, h) -> ctx[t].processStatus(h)));
+        model.adopt(2, lookup(tables[2], ctx[2].threadHandle(child1.threads().getFirst()).orThrow()));
+        model.adopt(3, lookup(tables[3], ctx[3].threadHandle(child2.threads().getFirst()).orThrow()));
+        // Each use is the call for the handle's type: status, signal and wait of a process or of a thread.
+        model.use(new CapabilityModel.Use("status", Right.READ, (t, h) -> isThread(tables[t], h) ? ctx[t].threadStatus(h) : ctx[t].processStatus(h)));
         model.use(new CapabilityModel.Use("signal CONT", Right.SIGNAL, (t, h) -> ctx[t].signal(h, Signal.CONT)));
-        model.use(new CapabilityModel.Use("await 0", Right.WAIT, (t, h) -> {
+        model.use(new CapabilityModel.Use("wait 0", Right.WAIT, (t, h) -> {
             try {
-                return ctx[t].await(h, Duration.ZERO);
+                return isThread(tables[t], h) ? ctx[t].join(h, Duration.ZERO) : ctx[t].await(h, Duration.ZERO);
             } catch (InterruptedException e) {
                 throw new AssertionError(e);
             }
@@ -85,6 +91,11 @@ class ProcessHandlePropertyTest {
 
     private static ProcessContext context(ConcurrentHashMap<Integer, CompletableFuture<ProcessContext>> contexts, int pid) throws Exception {
         return contexts.computeIfAbsent(pid, p -> new CompletableFuture<>()).get(5, TimeUnit.SECONDS);
+    }
+
+    private static boolean isThread(CapabilityTable t, int handle) {
+        Capability c = t.lookup(handle);
+        return c != null && c.object().type() == dev.kosh.api.ObjectType.THREAD;
     }
 
     private static Capability lookup(CapabilityTable t, int handle) {

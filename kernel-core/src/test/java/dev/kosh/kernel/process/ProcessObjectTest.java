@@ -180,7 +180,7 @@ class ProcessObjectTest {
         assertEquals(Errno.INVALID_HANDLE, errno(ctx.signal(0, Signal.KILL)));
         assertEquals(Errno.INVALID_HANDLE, errno(ctx.signal(-7, Signal.KILL)));
         assertEquals(Errno.INVALID_HANDLE, errno(ctx.await(12345, Duration.ZERO)));
-        assertEquals(Errno.WRONG_TYPE, errno(ctx.signal(thread, Signal.KILL)));
+        assertEquals(Errno.INVALID_ARGUMENT, errno(ctx.signal(thread, Signal.TERM)), "a thread takes KILL, STOP, CONT only");
         assertEquals(Errno.WRONG_TYPE, errno(ctx.threadStatus(h)));
         assertEquals(Errno.WRONG_TYPE, errno(ctx.join(h, Duration.ZERO)));
         int readOnly = ok(ctx.derive(h, Rights.of(Right.READ), 0));
@@ -293,12 +293,12 @@ class ProcessObjectTest {
         CapabilityInfo info = ok(p.ctx().identify(h));
         assertEquals(ObjectType.THREAD, info.type());
         assertEquals("thread worker of pid " + p.pid(), info.object());
-        assertEquals(Rights.of(Right.READ, Right.WAIT, Right.GRANT), info.rights());
+        assertEquals(Rights.of(Right.READ, Right.WAIT, Right.SIGNAL, Right.GRANT), info.rights());
         Await.until("the worker to block", () -> ok(p.ctx().threadStatus(h)).state().startsWith("Blocked"));
         assertEquals(new ThreadStatus("worker", p.pid(), "Blocked(wait)"), ok(p.ctx().threadStatus(h)));
         assertEquals(Errno.TIMEOUT, errno(p.ctx().join(h, Duration.ofMillis(20))));
         assertEquals(Errno.INVALID_ARGUMENT, errno(p.ctx().join(h, null)));
-        assertEquals(Errno.WRONG_TYPE, errno(p.ctx().signal(h, Signal.KILL)));
+        assertEquals(Errno.INVALID_ARGUMENT, errno(p.ctx().signal(h, Signal.CHLD)));
         int noWait = ok(p.ctx().derive(h, Rights.of(Right.READ), 0));
         assertEquals(Errno.MISSING_RIGHT, errno(p.ctx().join(noWait, Duration.ZERO)));
 

@@ -9,6 +9,8 @@ import dev.kosh.kernel.testing.Await;
 import dev.kosh.kernel.testing.TestKernel;
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
@@ -57,6 +59,26 @@ class ProcessSandboxTest {
         assertTrue(sandbox.awaitingCheckpoint(), "a stopped process's thread is still running");
         stopSpinning.set(true);
         Await.until("the spinner ended", () -> spinner.threads().isEmpty() || spinner.finished());
+        Await.until("no longer awaited", () -> !sandbox.awaitingCheckpoint());
+    }
+
+    @Test
+    void aThreadStoppedAloneThatStillRunsIsAwaited() throws Exception {
+        CountDownLatch signalled = new CountDownLatch(1);
+        kernel.programs.add("self-stopper", Set.of(), ctx -> {
+            Thread spin = ctx.startThread("spin", () -> {
+                while (!stopSpinning.get()) Thread.onSpinWait(); // never reaches a point
+            }).orThrow();
+            ctx.signal(ctx.threadHandle(spin).orThrow(), Signal.STOP).orThrow();
+            signalled.countDown();
+            spin.join();
+            return 0;
+        });
+        KoshProcess p = kernel.spawn("self-stopper");
+        assertTrue(signalled.await(5, TimeUnit.SECONDS));
+        assertFalse(p.stopped(), "one thread is stopped, not the process");
+        assertTrue(sandbox.awaitingCheckpoint(), "a thread stopped by its capability is still running");
+        stopSpinning.set(true);
         Await.until("no longer awaited", () -> !sandbox.awaitingCheckpoint());
     }
 }

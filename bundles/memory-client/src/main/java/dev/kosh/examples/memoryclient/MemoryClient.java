@@ -35,7 +35,8 @@ import dev.kosh.examples.memory.MemoryProtocol.Statistics;
  * region's capability ends (the service revoked it). {@code --vm}: no service at all, the process's
  * own address space through {@code ctx.memory()}: maps pages, writes and reads them, makes one
  * read-only and shows the fault a write gets, grows the heap with brk, writes through a window, and
- * prints its usage. Every failure prints {@code memory-client:
+ * prints its usage. {@code --segv}: a worker thread lets an unmapped read's FAULT out; the kernel ends
+ * the process with SEGV (exit 139). Every failure prints {@code memory-client:
  * ... failed: ERRNO: message} and ends the process with exit code 2.
  */
 public final class MemoryClient implements Program {
@@ -45,9 +46,12 @@ public final class MemoryClient implements Program {
     private record Region(long id, long bytes, int handle) {}
 
     @Override
-    public int main(ProcessContext ctx) {
+    public int main(ProcessContext ctx) throws InterruptedException {
         Console out = ctx.console();
         List<String> args = ctx.args();
+        if (args.size() == 1 && args.getFirst().equals("--segv")) {
+            return unhandledFault(ctx);
+        }
         if (args.size() == 1 && args.getFirst().equals("--vm")) {
             try {
                 return ownMemory(ctx);
@@ -80,9 +84,22 @@ public final class MemoryClient implements Program {
             out.println("memory-client: call failed: " + e.getMessage());
             return 2;
         } catch (NumberFormatException e) {
-            out.println("memory-client: usage: memory-client [--alloc BYTES... | --hold BYTES | --vm]");
+            out.println("memory-client: usage: memory-client [--alloc BYTES... | --hold BYTES | --vm | --segv]");
             return 2;
         }
+    }
+
+    /**
+     * A worker thread reads an unmapped page and lets the FAULT out ({@code orThrow}): an unhandled
+     * memory fault, whose default action ends the process with SEGV (exit 139; docs/processes.md).
+     */
+    private static int unhandledFault(ProcessContext ctx) throws InterruptedException {
+        Memory m = ctx.memory();
+        long at = m.map(1, PageProtection.READ_WRITE, 0).orThrow();
+        m.unmap(at, Memory.PAGE_SIZE).orThrow();
+        ctx.console().println("memory-client: a worker reads the unmapped page at 0x" + Long.toHexString(at) + " without handling the fault");
+        ctx.startThread("wild", () -> m.read(at, new byte[1], 0, 1).orThrow()).orThrow();
+        while (true) ctx.sleep(Duration.ofMillis(50)); // the kernel ends the process
     }
 
     /** The system calls on the process's own address space (docs/memory.md). */

@@ -36,6 +36,11 @@ import dev.kosh.examples.memory.MemoryProtocol.Statistics;
  * told apart by the badge of the capability they call with (lookup badges it with their pid).
  * On TERM the service revokes every region it handed out before it exits.
  *
+ * <p>Clients that end without freeing (exit, crash, KILL): the service watches its endpoint
+ * ({@code Ipc.watchClients}); the kernel reports each ended client's badge, and before answering
+ * the next request (or within a poll interval when idle) the service releases that client's regions
+ * (the memory goes back to the service's quota) and forgets its statistics.
+ *
  * <p>Arguments: {@code [--budget BYTES]} per client (default 1 MiB).
  */
 public final class MemoryService implements Program {
@@ -66,11 +71,14 @@ public final class MemoryService implements Program {
         Ipc ipc = ctx.ipc();
         int endpoint = ipc.createEndpoint().orThrow();
         ipc.register(MemoryProtocol.NAME, endpoint).orThrow();
+        // Told of every client that ends: polled before each request (no notification: one loop, one thread).
+        boolean watching = ipc.watchClients(endpoint, 0, 0).isOk();
         ctx.console().println("memory-service: serving '" + MemoryProtocol.NAME + "' as pid " + ctx.pid()
                 + ", budget " + budget + " bytes per client");
         int code = 0;
         while (!ctx.terminationRequested()) {
             SysResult<Message> received = ipc.receive(endpoint, POLL);
+            if (watching) releaseEnded(ctx, endpoint);
             if (received instanceof SysResult.Ok<Message> ok) {
                 answer(ctx, ok.value());
             } else if (received instanceof SysResult.Err<Message> err && err.errno() != Errno.TIMEOUT) {
@@ -86,6 +94,29 @@ public final class MemoryService implements Program {
         ctx.console().println("memory-service: stopping, " + regions.size() + " regions withdrawn (" + revoked + " capabilities revoked)");
         regions.clear();
         return code;
+    }
+
+    /**
+     * Releases the regions of every client the kernel reported ended since the last look (their
+     * badges: lookup badges a client's capability with its pid, the identity {@link #answer} uses).
+     */
+    private void releaseEnded(ProcessContext ctx, int endpoint) {
+        if (!(ctx.ipc().exitedClients(endpoint) instanceof SysResult.Ok<long[]>(long[] ended))) return;
+        for (long badge : ended) {
+            int client = (int) badge;
+            int count = 0;
+            long bytes = 0;
+            for (Region r : new ArrayList<>(regions.values())) {
+                if (r.owner() != client) continue;
+                release(ctx, r);
+                regions.remove(r.id());
+                count++;
+                bytes += r.bytes();
+            }
+            if (count > 0) {
+                ctx.console().println("memory-service: client pid " + client + " ended: " + count + " regions (" + bytes + " bytes) released");
+            }
+        }
     }
 
     private void answer(ProcessContext ctx, Message call) {
