@@ -157,7 +157,8 @@ class DriverManagerTest {
         assertTrue(dump.stack().getFirst().contains("EchoDriver.handleRequest"), "the dump says where it threw: " + dump.stack());
         assertTrue(dump.format().contains("\n  stack:\n    at dev.kosh.driver.DriverManagerTest$EchoDriver.handleRequest"), dump.format());
         assertTrue(journal.stream().anyMatch(l -> l.startsWith("ERROR driver fragile: pid " + firstPid + " faulted") && l.contains("crash dump")), journal.toString());
-        assertTrue(journal.stream().anyMatch(l -> l.startsWith("WARN driver fragile: restarted as pid")), journal.toString());
+        // Written once the new instance's spawn returns, which may be after that instance answered.
+        await("the restart in the journal", () -> journal.stream().anyMatch(l -> l.startsWith("WARN driver fragile: restarted as pid")));
     }
 
     @Test
