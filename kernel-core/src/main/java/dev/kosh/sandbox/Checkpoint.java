@@ -142,6 +142,15 @@ public final class Checkpoint {
         }
     }
 
+    /**
+     * How loop polls work in this JVM, for the kernel's boot line: the folded call site (free in
+     * C2-compiled code) or a volatile read per poll (this JVM drops safepoints from counted loops,
+     * as Serial GC without {@code UseCountedLoopSafepoints} does). Reading it gives no authority.
+     */
+    public static String mode() {
+        return FOLDED ? "folded call sites" : "volatile reads (no counted-loop safepoints in this JVM)";
+    }
+
     private static boolean countedLoopsKeepSafepoints() {
         try {
             var vm = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);

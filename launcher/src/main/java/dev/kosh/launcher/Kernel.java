@@ -221,7 +221,8 @@ final class Kernel implements AutoCloseable {
         watchdog = new AllocationWatchdog(table, threads, AllocationWatchdog.DEFAULT_PERIOD);
         boolean counting = watchdog.start();
         return "process table up, cpu accounting " + (threads.cpuTimeSupported() ? "on" : "unavailable")
-                + ", allocation watchdog " + (counting ? "every " + watchdog.period().toMillis() + " ms" : "unavailable");
+                + ", allocation watchdog " + (counting ? "every " + watchdog.period().toMillis() + " ms" : "unavailable")
+                + ", preemption points: " + dev.kosh.sandbox.Checkpoint.mode();
     }
 
     /**
