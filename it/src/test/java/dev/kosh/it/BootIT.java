@@ -36,6 +36,16 @@ class BootIT {
     }
 
     @Test
+    void theThroughputProfileBootsOnC2WithFoldedPreemptionPointsTheDefaultOnVolatileReads() throws Exception {
+        KoshInstance.Result fast = KoshInstance.run(data.resolve("boot"), "--exec", "uptime");
+        assertEquals(0, fast.exitCode(), fast.output());
+        assertTrue(fast.output().matches("(?s).*\\[  OK  ] scheduler .*preemption points: volatile reads.*"), fast.output());
+        KoshInstance.Result c2 = KoshInstance.runWith(java.util.List.of("jvm.options", "jvm-throughput.options"), data.resolve("c2"), "--exec", "uptime");
+        assertEquals(0, c2.exitCode(), c2.output());
+        assertTrue(c2.output().matches("(?s).*\\[  OK  ] scheduler .*preemption points: folded call sites.*"), c2.output());
+    }
+
+    @Test
     void execExitsNonZeroWhenACommandFailsAndSaysWhyInOneLine() throws Exception {
         KoshInstance.Result r = KoshInstance.run(data, "--exec", "uptime; kill 4242; nosuchcommand; run dev.kosh.hello --exit 3");
         assertEquals(1, r.exitCode(), r.output());

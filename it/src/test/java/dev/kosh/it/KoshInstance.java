@@ -41,10 +41,17 @@ final class KoshInstance implements AutoCloseable {
     }
 
     static List<String> command(Path data, int httpPort, String... extra) throws IOException {
+        return command(List.of("jvm.options"), data, httpPort, extra);
+    }
+
+    /** The command line with the JVM flags of {@code optionFiles} under config/, in order (as ./kosh's profiles add them). */
+    static List<String> command(List<String> optionFiles, Path data, int httpPort, String... extra) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(JAVA);
-        for (String line : Files.readAllLines(ROOT.resolve("config/jvm.options"))) {
-            if (!line.isBlank() && !line.strip().startsWith("#")) cmd.add(line.strip());
+        for (String file : optionFiles) {
+            for (String line : Files.readAllLines(ROOT.resolve("config").resolve(file))) {
+                if (!line.isBlank() && !line.strip().startsWith("#")) cmd.add(line.strip());
+            }
         }
         cmd.add("-Dkosh.home=" + ROOT);
         cmd.add("-Dkosh.system.dir=" + DIST.resolve("system"));
@@ -75,7 +82,12 @@ final class KoshInstance implements AutoCloseable {
 
     /** Runs Kosh to completion (for --exec and --help), with a deadline. */
     static Result run(Path data, String... args) throws Exception {
-        List<String> cmd = command(data, 0, args);
+        return runWith(List.of("jvm.options"), data, args);
+    }
+
+    /** {@link #run} with the JVM flags of {@code optionFiles} under config/ (a ./kosh profile). */
+    static Result runWith(List<String> optionFiles, Path data, String... args) throws Exception {
+        List<String> cmd = command(optionFiles, data, 0, args);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();
