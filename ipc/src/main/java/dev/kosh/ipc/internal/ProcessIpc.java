@@ -500,8 +500,43 @@ public final class ProcessIpc implements Ipc {
     }
 
     @Override
+    public SysResult<Message> replyReceive(int replyHandle, Outgoing response, int endpoint, Duration timeout) {
+        return replyReceive(replyHandle, response, endpoint, timeout, false);
+    }
+
+    /**
+     * {@link #replyReceive}; with {@code dispatcher} (the protocol server's loop) an answer whose
+     * handle is not usable (it ended) is dropped like one to a caller who gave up, so that only
+     * INVALID_ARGUMENT (the answer cannot be sent: the dispatcher answers with the reason instead)
+     * stops before the receive.
+     */
+    SysResult<Message> replyReceive(int replyHandle, Outgoing response, int endpoint, Duration timeout, boolean dispatcher) {
+        process.checkpoint();
+        String badTimeout = checkTimeout(timeout);
+        if (badTimeout != null) return err(Errno.INVALID_ARGUMENT, badTimeout);
+        // the endpoint first: a server that cannot receive has sent nothing either
+        Capability via = table.fast(endpoint, ObjectType.ENDPOINT, RECEIVE);
+        if (via == null) return errOf(table.resolve(endpoint, ObjectType.ENDPOINT, RECEIVE));
+        if (replyHandle != 0) {
+            SysResult<Void> sent = answer(replyHandle, response);
+            // a caller that gave up is not the server's error: drop the answer and serve the next one (seL4)
+            if (sent instanceof SysResult.Err<Void> e && e.errno() != Errno.DEAD_PEER && (!dispatcher || e.errno() == Errno.INVALID_ARGUMENT)) {
+                return errOf(sent);
+            }
+        } else if (response != null) {
+            return err(Errno.INVALID_ARGUMENT, "no reply handle, so nothing to answer: the response must be null");
+        }
+        return receiveCall(via, (Endpoint) via.object(), timeout);
+    }
+
+    @Override
     public SysResult<Void> reply(int replyHandle, Outgoing response) {
         process.checkpoint();
+        return answer(replyHandle, response);
+    }
+
+    /** {@link #reply} after the checkpoint (shared with {@link #replyReceive}). */
+    private SysResult<Void> answer(int replyHandle, Outgoing response) {
         if (response == null || response.type() == null) return err(Errno.INVALID_ARGUMENT, "reply needs a message with a type");
         Capability rc = table.fast(replyHandle, ObjectType.REPLY, REPLY);
         if (rc == null) return errOf(table.resolve(replyHandle, ObjectType.REPLY, REPLY));
