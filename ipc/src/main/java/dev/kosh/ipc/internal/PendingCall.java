@@ -5,7 +5,6 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 import dev.kosh.api.Errno;
-import dev.kosh.api.Message;
 import dev.kosh.api.MessageType;
 import dev.kosh.api.ObjectType;
 import dev.kosh.kernel.cap.Capability;
@@ -69,7 +68,7 @@ public final class PendingCall extends KernelObject {
     /** Which call of this record is in flight; the client bumps it in {@link #rearm}. */
     long sequence = 1;
 
-    // written before the state becomes REPLIED or FAILED (the reply itself: slot.reply)
+    // written before the state becomes REPLIED or FAILED (the answer itself: in slot)
     Errno failure;
     String failureMessage;
     int serverPid;
@@ -127,8 +126,8 @@ public final class PendingCall extends KernelObject {
         return true;
     }
 
-    void complete(Message message) {
-        slot.reply = message;
+    void complete(int sender, MessageType type, int label, Object data, java.util.List<Integer> handles) {
+        slot.set(sender, type, label, data, handles);
         state = REPLIED; // volatile store publishes the reply (only the REPLYING owner calls this)
         wakeClient();
         slot.done(sequence, false);
@@ -138,11 +137,11 @@ public final class PendingCall extends KernelObject {
      * The answer to a call armed on a reply object that carries no capability: the reply is
      * written first and the single CAS RECEIVED→REPLIED publishes it (one atomic write on the line
      * the client polls instead of a CAS to REPLYING and a volatile store). False if the client gave
-     * up or the call failed meanwhile (then it never reads {@link #reply}: a cancelled or failed
+     * up or the call failed meanwhile (then it never reads the {@link #slot}: a cancelled or failed
      * record is not reused). Wakes the client and marks the {@link #slot} done.
      */
-    boolean completeDirectly(Message message) {
-        slot.reply = message;
+    boolean completeDirectly(int sender, MessageType type, int label, Object data) {
+        slot.set(sender, type, label, data, java.util.List.of());
         if (!STATE.compareAndSet(this, RECEIVED, REPLIED)) return false;
         wakeClient(); // at once, while the line is still ours: the client re-arms the record for its next call soon
         slot.done(sequence, false); // the last touch of this record: the client may reuse it from here

@@ -256,7 +256,7 @@ public final class ProcessIpc implements Ipc {
         long sequence = pc.sequence;
         for (int i = burst(timeout); i > 0; i--) { // reads the reply's line only (see ReplySlot)
             int outcome = slot.outcome(sequence);
-            if (outcome > 0) return SysResult.ok(slot.reply);
+            if (outcome > 0) return SysResult.ok(slot.message(pid));
             if (outcome < 0) break; // failed: the loop below reads how
             Thread.onSpinWait();
         }
@@ -267,7 +267,7 @@ public final class ProcessIpc implements Ipc {
         try {
             while (true) {
                 int s = pc.state();
-                if (s == PendingCall.REPLIED) return SysResult.ok(slot.reply);
+                if (s == PendingCall.REPLIED) return SysResult.ok(slot.message(pid));
                 if (s == PendingCall.FAILED) return SysResult.err(pc.failure, pc.failureMessage);
                 Errno abort = null;
                 String why = null;
@@ -558,7 +558,7 @@ public final class ProcessIpc implements Ipc {
             if (carried.length == 0) {
                 // The common reply: nothing to install in the caller's table, so the answer can be
                 // written first and published by the one CAS RECEIVED→REPLIED (no REPLYING step).
-                if (!armed.completeDirectly(new Message(pid, armed.clientPid, response.type(), response.label(), data, NO_HANDLES, 0, 0))) {
+                if (!armed.completeDirectly(pid, response.type(), response.label(), data)) {
                     return err(Errno.DEAD_PEER, "caller pid " + armed.clientPid + " is no longer waiting (timed out, revoked or exited)");
                 }
                 space.reissue(rc); // one-shot: the used handle ends; no lock (we won the call's CAS)
@@ -572,7 +572,7 @@ public final class ProcessIpc implements Ipc {
             space.reissue(rc); // one-shot: the used handle ends; no lock (we won the call's CAS)
             r.arm(null);       // release: the reply object is idle again, its new handle published
             List<Integer> handles = attachAll(carried, armed.clientTable);
-            armed.complete(new Message(pid, armed.clientPid, response.type(), response.label(), data, handles, 0, 0));
+            armed.complete(pid, response.type(), response.label(), data, handles);
             return okNull();
         }
         PendingCall pc = (PendingCall) rc.object();
@@ -583,7 +583,7 @@ public final class ProcessIpc implements Ipc {
         }
         space.delete(table, replyHandle); // one-shot; destroyed() sees REPLYING and leaves the call alone
         List<Integer> handles = attachAll(carried, pc.clientTable);
-        pc.complete(new Message(pid, pc.clientPid, response.type(), response.label(), data, handles, 0, 0));
+        pc.complete(pid, response.type(), response.label(), data, handles);
         return okNull();
     }
 
