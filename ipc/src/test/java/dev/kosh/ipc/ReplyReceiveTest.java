@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -160,6 +161,61 @@ class ReplyReceiveTest {
         Thread.sleep(50);
         ok(k.ipc.space().revoke(server.capabilityTable(), ep)); // ends the derived RECEIVE capability the server waits on
         assertEquals(Errno.REVOKED, errno(waiting.get(5, TimeUnit.SECONDS)));
+    }
+
+    /**
+     * Several server threads take turns at one endpoint's queue (its single-consumer side), parking
+     * between calls (no spinning: every wait ends in a strict poll and a park): every call is
+     * received once and answered right, none is lost or taken twice.
+     */
+    @Test
+    void serverThreadsThatParkTakeTurnsAndNoCallIsLostOrTakenTwice() throws Exception {
+        try (IpcHarness parking = new IpcHarness(IpcKernel.Options.DEFAULT.withSpinNanos(0))) {
+            KoshProcess srv = parking.idle("server");
+            KoshProcess cli = parking.idle("client");
+            Ipc ps = parking.ipc(srv);
+            Ipc pc = parking.ipc(cli);
+            int e = ok(ps.createEndpoint());
+            int ch = ok(parking.ipc.space().grant(srv.capabilityTable().lookup(e), cli.capabilityTable(), Rights.of(Right.CALL), 0));
+            java.util.concurrent.atomic.AtomicBoolean serving = new java.util.concurrent.atomic.AtomicBoolean(true);
+            java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
+            List<Thread> servers = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                servers.add(Thread.ofPlatform().daemon().start(() -> {
+                    int reply = 0;
+                    Outgoing answer = null;
+                    while (serving.get()) {
+                        SysResult<Message> r = ps.replyReceive(reply, answer, e, Duration.ofMillis(20));
+                        reply = 0;
+                        answer = null;
+                        if (r instanceof SysResult.Ok<Message>(Message m)) {
+                            received.incrementAndGet();
+                            reply = m.replyHandle();
+                            answer = Outgoing.of(m.label() + 1, m.data());
+                        }
+                    }
+                    if (reply != 0) ps.reply(reply, answer);
+                }));
+            }
+            int clients = 3, calls = 500;
+            List<CompletableFuture<Void>> running = new java.util.ArrayList<>();
+            for (int t = 0; t < clients; t++) {
+                long base = 1_000_000L * t;
+                running.add(CompletableFuture.runAsync(() -> {
+                    for (int i = 0; i < calls; i++) {
+                        Message m = ok(pc.call(ch, Outgoing.of(i, base + i), LONG));
+                        assertEquals(i + 1, m.label());
+                        assertEquals(base + i, m.data());
+                    }
+                }, r -> Thread.ofPlatform().daemon().start(r)));
+            }
+            for (var f : running) f.get(15, TimeUnit.SECONDS);
+            serving.set(false);
+            for (Thread t : servers) t.join(2000);
+            assertEquals(clients * calls, received.get(), "each call received exactly once");
+            assertEquals(0, parking.ipc.objects().snapshot().stream().filter(o -> o instanceof dev.kosh.ipc.internal.Endpoint)
+                    .mapToInt(o -> ((dev.kosh.ipc.internal.Endpoint) o).queued()).sum());
+        }
     }
 
     void awaitQueued(int n) throws InterruptedException {
