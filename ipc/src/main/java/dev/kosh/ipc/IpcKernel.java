@@ -146,8 +146,13 @@ public final class IpcKernel implements IpcService {
         return err;
     }
 
-    public void recordCall(long startNanos, SysResult<?> result) {
+    /** Counts a call once it is queued (the caller does it while the server works). */
+    public void countCall() {
         calls.increment();
+    }
+
+    /** A counted call's failure (by errno) and, for a sampled call, its latency. */
+    public void recordCallOutcome(long startNanos, SysResult<?> result) {
         if (result instanceof SysResult.Err<?> e) failures[e.errno().ordinal()].increment();
         if (startNanos == 0) return; // not a sampled call
         LongConsumer l = callLatency;

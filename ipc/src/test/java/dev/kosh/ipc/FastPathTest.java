@@ -98,7 +98,7 @@ class FastPathTest {
         try {
             java.util.Random rnd = new java.util.Random(7);
             for (int i = 0; i < 2000; i++) {
-                if (i % 200 == 0) {
+                if (i % 200 == 100) { // not on the first call: a cold JVM's first park can oversleep a 5 ms timeout on a loaded box
                     // Received but not answered in time: the server's reply later answers DEAD_PEER.
                     assertEquals(Errno.TIMEOUT, errno(c.call(h, Outgoing.of(-1, "slow"), Duration.ofMillis(5))));
                 }

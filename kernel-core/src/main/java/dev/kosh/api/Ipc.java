@@ -65,6 +65,28 @@ public interface Ipc {
      */
     SysResult<Void> reply(int replyHandle, Outgoing response);
 
+    /**
+     * A server loop's one system call per request (seL4's ReplyRecv): answers the call behind
+     * {@code replyHandle} as {@link #reply} does, then waits for the next call on {@code endpoint}
+     * as {@link #receive} does. {@code replyHandle} 0 (no handle is 0) answers nothing (the loop's
+     * first turn; {@code response} must then be null). Everything is checked before the answer
+     * goes out: an error about the endpoint, the timeout, the reply handle or the response
+     * (INVALID_HANDLE, WRONG_TYPE, MISSING_RIGHT, INVALID_ARGUMENT, REVOKED) means nothing was sent
+     * and nothing received. A caller that is no longer waiting (it timed out, was revoked or
+     * exited: {@link #reply} would answer DEAD_PEER) is no error here: the answer is dropped and
+     * the next call received, as seL4 does. After the answer went out, the errors are those of
+     * {@link #receive} on an endpoint (WOULD_BLOCK, TIMEOUT, REVOKED, DEAD_PEER, CLOSED).
+     */
+    default SysResult<Message> replyReceive(int replyHandle, Outgoing response, int endpoint, Duration timeout) {
+        if (replyHandle != 0) {
+            SysResult<Void> sent = reply(replyHandle, response);
+            if (sent instanceof SysResult.Err<Void> e && e.errno() != Errno.DEAD_PEER) return SysResult.err(e.errno(), e.message());
+        } else if (response != null) {
+            return SysResult.err(Errno.INVALID_ARGUMENT, "no reply handle, so nothing to answer: the response must be null");
+        }
+        return receive(endpoint, timeout);
+    }
+
     // ---- channels --------------------------------------------------------------------------
 
     /**

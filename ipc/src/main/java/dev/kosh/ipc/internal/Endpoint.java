@@ -1,6 +1,6 @@
 package dev.kosh.ipc.internal;
 
-import org.jctools.queues.MpmcArrayQueue;
+import org.jctools.queues.MpscArrayQueue;
 
 import dev.kosh.api.Errno;
 import dev.kosh.api.ObjectType;
@@ -12,13 +12,14 @@ import dev.kosh.kernel.cap.KernelObject;
 
 /**
  * A synchronous rendezvous: clients {@code call}, servers {@code receive} and {@code reply}.
- * Queued calls wait in a bounded lock-free MPMC queue (many clients, possibly several server
- * threads). The endpoint is served while some capability to it has RECEIVE; when the last one ends
+ * Queued calls wait in a bounded lock-free MPSC queue (many clients); the server threads take
+ * turns at its consumer side ({@link ReceiveTurn}, held for one poll). The endpoint is served while some capability to it has RECEIVE; when the last one ends
  * (the server exited, deleted or lost it) the endpoint is dead and every queued caller gets
  * DEAD_PEER at once.
  */
 public final class Endpoint extends KernelObject {
-    final MpmcArrayQueue<PendingCall> queue;
+    final MpscArrayQueue<PendingCall> queue;
+    private final ReceiveTurn turn = new ReceiveTurn();
     final Waiters receivers = new Waiters();
     final Waiters callers = new Waiters();
     private final CapabilitySpace space;
@@ -36,7 +37,26 @@ public final class Endpoint extends KernelObject {
         super(ObjectType.ENDPOINT);
         this.space = space;
         this.registry = registry;
-        this.queue = new MpmcArrayQueue<>(queueCapacity);
+        this.queue = new MpscArrayQueue<>(queueCapacity);
+    }
+
+    /**
+     * The next queued call, or null. Spinning ({@code strict} false): a relaxed poll, which reads
+     * only the slot (not the index every caller writes), and null when another thread has the turn.
+     * Strict (about to park, or the endpoint dies): waits for the turn and does not miss a call
+     * whose offer is under way.
+     */
+    PendingCall poll(boolean strict) {
+        if (strict) {
+            turn.take();
+        } else if (queue.relaxedPeek() == null || !turn.tryTake()) {
+            return null; // nothing there, or another receiver is polling (it parks only after a strict poll of its own)
+        }
+        try {
+            return strict ? queue.poll() : queue.relaxedPoll();
+        } finally {
+            turn.release();
+        }
     }
 
     public boolean dead() {
@@ -71,7 +91,7 @@ public final class Endpoint extends KernelObject {
         if (dead) return;
         dead = true; // volatile: a caller that enqueues after this sees it on its re-check
         PendingCall pc;
-        while ((pc = queue.poll()) != null) {
+        while ((pc = poll(true)) != null) {
             if (pc.fail(PendingCall.QUEUED, Errno.DEAD_PEER, describe() + " has no server any more")) {
                 for (Capability c : pc.carried) space.discard(c);
             }

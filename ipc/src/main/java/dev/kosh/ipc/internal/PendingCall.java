@@ -5,7 +5,6 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 import dev.kosh.api.Errno;
-import dev.kosh.api.Message;
 import dev.kosh.api.MessageType;
 import dev.kosh.api.ObjectType;
 import dev.kosh.kernel.cap.Capability;
@@ -23,6 +22,9 @@ import dev.kosh.kernel.cap.KernelObject;
  *     │  └──endpoint dies──▶ FAILED       │  └──reply capability dropped──▶ FAILED
  *     └──client gives up──▶ CANCELLED     └──client gives up──▶ CANCELLED
  * </pre>
+ * A reply through a reply object that carries no capability goes RECEIVED→REPLIED in one CAS
+ * ({@link #completeDirectly}): there is nothing to install in the client's table, so nothing
+ * needs the REPLYING step in between.
  * The client waits for REPLIED or FAILED, or moves the call to CANCELLED itself (timeout,
  * revocation, interruption). The reply message and failure fields are written before the volatile
  * store of the final state and read after the client's volatile load of it.
@@ -61,8 +63,12 @@ public final class PendingCall extends KernelObject {
     /** The server thread's reply object this call is armed on, or null (then this call is its own reply object). Written before QUEUED→RECEIVED. */
     ReplyObject replyObject;
 
-    // written before the state becomes REPLIED or FAILED
-    Message reply;
+    /** The answer's cache line (see {@link ReplySlot}); {@link #sequence} numbers this record's calls. */
+    final ReplySlot slot = new ReplySlot();
+    /** Which call of this record is in flight; the client bumps it in {@link #rearm}. */
+    long sequence = 1;
+
+    // written before the state becomes REPLIED or FAILED (the answer itself: in slot)
     Errno failure;
     String failureMessage;
     int serverPid;
@@ -97,7 +103,7 @@ public final class PendingCall extends KernelObject {
         this.data = data;
         this.carried = carried;
         replyObject = null;
-        reply = null;
+        sequence++;
         failure = null;
         failureMessage = null;
         serverPid = 0;
@@ -116,13 +122,30 @@ public final class PendingCall extends KernelObject {
         failureMessage = message;
         state = FAILED; // volatile store publishes failure and failureMessage
         wakeClient();
+        slot.done(sequence, true);
         return true;
     }
 
-    void complete(Message message) {
-        reply = message;
-        state = REPLIED; // volatile store publishes reply (only the REPLYING owner calls this)
+    void complete(int sender, MessageType type, int label, Object data, java.util.List<Integer> handles) {
+        slot.set(sender, type, label, data, handles);
+        state = REPLIED; // volatile store publishes the reply (only the REPLYING owner calls this)
         wakeClient();
+        slot.done(sequence, false);
+    }
+
+    /**
+     * The answer to a call armed on a reply object that carries no capability: the reply is
+     * written first and the single CAS RECEIVED→REPLIED publishes it (one atomic write on the line
+     * the client polls instead of a CAS to REPLYING and a volatile store). False if the client gave
+     * up or the call failed meanwhile (then it never reads the {@link #slot}: a cancelled or failed
+     * record is not reused). Wakes the client and marks the {@link #slot} done.
+     */
+    boolean completeDirectly(int sender, MessageType type, int label, Object data) {
+        slot.set(sender, type, label, data, java.util.List.of());
+        if (!STATE.compareAndSet(this, RECEIVED, REPLIED)) return false;
+        wakeClient(); // at once, while the line is still ours: the client re-arms the record for its next call soon
+        slot.done(sequence, false); // the last touch of this record: the client may reuse it from here
+        return true;
     }
 
     void wakeClient() {

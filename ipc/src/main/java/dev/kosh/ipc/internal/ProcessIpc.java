@@ -227,13 +227,16 @@ public final class ProcessIpc implements Ipc {
             discardAll(carried);
             return kernel.failed(err(Errno.FULL, e.describe() + " has " + e.queue.capacity() + " calls queued"));
         }
-        e.receivers.wakeAll(); // fence, then wake a server parked in receive
+        // The offer's producer-index CAS is what a parking server's strict poll re-reads after it
+        // registered (Endpoint.poll): no fence of our own before we look for parked servers.
+        e.receivers.wakeAllAfterAtomicPublish();
         if (e.dead() && pc.fail(PendingCall.QUEUED, Errno.DEAD_PEER, e.describe() + " has no server")) {
             discardAll(carried);
         }
+        kernel.countCall(); // while the server works, not after the answer
         SysResult<Message> r = awaitReply(pc, e, timeout);
         if (pc != previous && pc.reusable()) callRecords.set(pc);
-        kernel.recordCall(start, r);
+        kernel.recordCallOutcome(start, r);
         return r;
     }
 
@@ -249,10 +252,12 @@ public final class ProcessIpc implements Ipc {
     }
 
     private SysResult<Message> awaitReply(PendingCall pc, Endpoint e, Duration timeout) {
-        for (int i = burst(timeout); i > 0; i--) {
-            int s = pc.state();
-            if (s == PendingCall.REPLIED) return SysResult.ok(pc.reply);
-            if (s == PendingCall.FAILED) return SysResult.err(pc.failure, pc.failureMessage);
+        ReplySlot slot = pc.slot;
+        long sequence = pc.sequence;
+        for (int i = burst(timeout); i > 0; i--) { // reads the reply's line only (see ReplySlot)
+            int outcome = slot.outcome(sequence);
+            if (outcome > 0) return SysResult.ok(slot.message(pid));
+            if (outcome < 0) break; // failed: the loop below reads how
             Thread.onSpinWait();
         }
         long deadline = deadline(timeout);
@@ -262,7 +267,7 @@ public final class ProcessIpc implements Ipc {
         try {
             while (true) {
                 int s = pc.state();
-                if (s == PendingCall.REPLIED) return SysResult.ok(pc.reply);
+                if (s == PendingCall.REPLIED) return SysResult.ok(slot.message(pid));
                 if (s == PendingCall.FAILED) return SysResult.err(pc.failure, pc.failureMessage);
                 Errno abort = null;
                 String why = null;
@@ -359,13 +364,13 @@ public final class ProcessIpc implements Ipc {
     }
 
     private SysResult<Message> receiveCall(Capability via, Endpoint e, Duration timeout) {
-        PendingCall first = e.queue.poll(); // fast path: a caller is already waiting
+        PendingCall first = e.poll(false); // fast path: a caller is already waiting
         if (first != null) {
             SysResult<Message> taken = take(first, e);
             if (taken != null) return taken;
         }
         for (int i = burst(timeout); i > 0; i--) {
-            PendingCall pc = e.queue.poll();
+            PendingCall pc = e.poll(false); // relaxed: does not read the producers' index line the callers write
             if (pc == null) {
                 Thread.onSpinWait();
                 continue;
@@ -379,7 +384,9 @@ public final class ProcessIpc implements Ipc {
         boolean registered = false;
         try {
             while (true) {
-                PendingCall pc = e.queue.poll();
+                // Spinning: a relaxed poll (no read of the producers' index, which every call writes);
+                // about to park: a strict one, so a call offered after we registered is not missed.
+                PendingCall pc = e.poll(registered);
                 if (pc != null) {
                     SysResult<Message> taken = take(pc, e);
                     if (taken != null) return taken;
@@ -493,8 +500,43 @@ public final class ProcessIpc implements Ipc {
     }
 
     @Override
+    public SysResult<Message> replyReceive(int replyHandle, Outgoing response, int endpoint, Duration timeout) {
+        return replyReceive(replyHandle, response, endpoint, timeout, false);
+    }
+
+    /**
+     * {@link #replyReceive}; with {@code dispatcher} (the protocol server's loop) an answer whose
+     * handle is not usable (it ended) is dropped like one to a caller who gave up, so that only
+     * INVALID_ARGUMENT (the answer cannot be sent: the dispatcher answers with the reason instead)
+     * stops before the receive.
+     */
+    SysResult<Message> replyReceive(int replyHandle, Outgoing response, int endpoint, Duration timeout, boolean dispatcher) {
+        process.checkpoint();
+        String badTimeout = checkTimeout(timeout);
+        if (badTimeout != null) return err(Errno.INVALID_ARGUMENT, badTimeout);
+        // the endpoint first: a server that cannot receive has sent nothing either
+        Capability via = table.fast(endpoint, ObjectType.ENDPOINT, RECEIVE);
+        if (via == null) return errOf(table.resolve(endpoint, ObjectType.ENDPOINT, RECEIVE));
+        if (replyHandle != 0) {
+            SysResult<Void> sent = answer(replyHandle, response);
+            // a caller that gave up is not the server's error: drop the answer and serve the next one (seL4)
+            if (sent instanceof SysResult.Err<Void> e && e.errno() != Errno.DEAD_PEER && (!dispatcher || e.errno() == Errno.INVALID_ARGUMENT)) {
+                return errOf(sent);
+            }
+        } else if (response != null) {
+            return err(Errno.INVALID_ARGUMENT, "no reply handle, so nothing to answer: the response must be null");
+        }
+        return receiveCall(via, (Endpoint) via.object(), timeout);
+    }
+
+    @Override
     public SysResult<Void> reply(int replyHandle, Outgoing response) {
         process.checkpoint();
+        return answer(replyHandle, response);
+    }
+
+    /** {@link #reply} after the checkpoint (shared with {@link #replyReceive}). */
+    private SysResult<Void> answer(int replyHandle, Outgoing response) {
         if (response == null || response.type() == null) return err(Errno.INVALID_ARGUMENT, "reply needs a message with a type");
         Capability rc = table.fast(replyHandle, ObjectType.REPLY, REPLY);
         if (rc == null) return errOf(table.resolve(replyHandle, ObjectType.REPLY, REPLY));
@@ -513,6 +555,16 @@ public final class ProcessIpc implements Ipc {
                 SysResult<Capability> now = table.resolve(replyHandle, ObjectType.REPLY, REPLY);
                 return now.isOk() ? err(Errno.INVALID_HANDLE, "handle " + replyHandle + " (" + r.describe() + ") has no call to answer") : errOf(now);
             }
+            if (carried.length == 0) {
+                // The common reply: nothing to install in the caller's table, so the answer can be
+                // written first and published by the one CAS RECEIVED→REPLIED (no REPLYING step).
+                if (!armed.completeDirectly(pid, response.type(), response.label(), data)) {
+                    return err(Errno.DEAD_PEER, "caller pid " + armed.clientPid + " is no longer waiting (timed out, revoked or exited)");
+                }
+                space.reissue(rc); // one-shot: the used handle ends; no lock (we won the call's CAS)
+                r.arm(null);       // release: the reply object is idle again, its new handle published
+                return okNull();
+            }
             if (!armed.cas(PendingCall.RECEIVED, PendingCall.REPLYING)) {
                 discardAll(carried); // the caller gave up, or the call failed: that side frees the reply object
                 return err(Errno.DEAD_PEER, "caller pid " + armed.clientPid + " is no longer waiting (timed out, revoked or exited)");
@@ -520,7 +572,7 @@ public final class ProcessIpc implements Ipc {
             space.reissue(rc); // one-shot: the used handle ends; no lock (we won the call's CAS)
             r.arm(null);       // release: the reply object is idle again, its new handle published
             List<Integer> handles = attachAll(carried, armed.clientTable);
-            armed.complete(new Message(pid, armed.clientPid, response.type(), response.label(), data, handles, 0, 0));
+            armed.complete(pid, response.type(), response.label(), data, handles);
             return okNull();
         }
         PendingCall pc = (PendingCall) rc.object();
@@ -531,7 +583,7 @@ public final class ProcessIpc implements Ipc {
         }
         space.delete(table, replyHandle); // one-shot; destroyed() sees REPLYING and leaves the call alone
         List<Integer> handles = attachAll(carried, pc.clientTable);
-        pc.complete(new Message(pid, pc.clientPid, response.type(), response.label(), data, handles, 0, 0));
+        pc.complete(pid, response.type(), response.label(), data, handles);
         return okNull();
     }
 

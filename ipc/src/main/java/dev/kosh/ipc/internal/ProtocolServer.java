@@ -29,20 +29,35 @@ final class ProtocolServer {
             return SysResult.err(Errno.INVALID_ARGUMENT, "serve needs a protocol interface and an implementation of it");
         }
         List<Method> methods = ProtocolMethods.of(protocol);
+        // One system call per request: the answer to the last call and the wait for the next (ReplyRecv).
+        int replyHandle = 0;
+        Outgoing answer = null;
+        String method = null;
         while (!process.terminationRequested()) {
-            SysResult<Message> got = ipc.receive(endpoint, POLL);
+            SysResult<Message> got = ipc.replyReceive(replyHandle, answer, endpoint, POLL, true);
             if (got instanceof SysResult.Err<Message> e) {
+                if (replyHandle != 0 && e.errno() == Errno.INVALID_ARGUMENT && answer.label() == ProtocolMethods.OK) {
+                    // nothing went out (the result cannot be sent): answer with the reason instead
+                    answer = failure(Errno.INVALID_ARGUMENT, "result of " + method + " cannot be sent: " + e.message());
+                    continue;
+                }
+                if (replyHandle != 0 && e.errno() != Errno.TIMEOUT) {
+                    // Whether the error came before the answer went out (the endpoint's handle, checked
+                    // first) or after: answer now; an answer already sent makes this INVALID_HANDLE.
+                    ipc.reply(replyHandle, answer);
+                }
+                replyHandle = 0;
+                answer = null;
                 if (e.errno() == Errno.TIMEOUT) continue;
                 if (e.errno() == Errno.CLOSED && process.terminationRequested()) break;
                 return SysResult.err(e.errno(), e.message());
             }
             Message m = ((SysResult.Ok<Message>) got).value();
-            Outgoing answer = dispatch(methods, implementation, m);
-            SysResult<Void> sent = ipc.reply(m.replyHandle(), answer);
-            if (sent instanceof SysResult.Err<Void> e && e.errno() == Errno.INVALID_ARGUMENT) {
-                ipc.reply(m.replyHandle(), failure(Errno.INVALID_ARGUMENT, "result of " + methods.get(m.label()).getName() + " cannot be sent: " + e.message()));
-            }
+            answer = dispatch(methods, implementation, m);
+            replyHandle = m.replyHandle();
+            method = m.label() >= 0 && m.label() < methods.size() ? methods.get(m.label()).getName() : "?";
         }
+        if (replyHandle != 0) ipc.reply(replyHandle, answer); // asked to stop with an answer in hand: send it
         return SysResult.ok(null);
     }
 

@@ -33,6 +33,16 @@ public final class Waiters {
         for (Thread t : parked) LockSupport.unpark(t);
     }
 
+    /**
+     * {@link #wakeAll} for a waker whose publication was itself an atomic read-modify-write (a
+     * queue's index CAS): that is already the store the waiter's re-check reads, ordered before
+     * our read of the set (volatile accesses are totally ordered), so no extra fence is needed.
+     */
+    public void wakeAllAfterAtomicPublish() {
+        if (parked.isEmpty()) return;
+        for (Thread t : parked) LockSupport.unpark(t);
+    }
+
     public boolean isEmpty() {
         return parked.isEmpty();
     }

@@ -53,6 +53,11 @@ public abstract class PingPongs implements AutoCloseable {
         final int handle;
 
         public KernelCall(long spinNanos) {
+            this(spinNanos, false);
+        }
+
+        /** With {@code replyReceive}: the server loop answers and waits in one system call ({@code Ipc.replyReceive}). */
+        public KernelCall(long spinNanos, boolean replyReceive) {
             kernel = new IpcHarness(IpcKernel.Options.DEFAULT.withSpinNanos(spinNanos));
             KoshProcess server = kernel.idle("server");
             KoshProcess clientProcess = kernel.idle("client");
@@ -62,7 +67,19 @@ public abstract class PingPongs implements AutoCloseable {
             handle = kernel.ipc.space().grant(server.capabilityTable().lookup(ep), clientProcess.capabilityTable(),
                     Rights.of(Right.CALL), clientProcess.pid()).orThrow();
             Duration poll = Duration.ofMillis(100);
-            echo = Thread.ofPlatform().name("kernel-echo").daemon().start(() -> {
+            echo = replyReceive ? Thread.ofPlatform().name("kernel-echo-rr").daemon().start(() -> {
+                int replyHandle = 0;
+                Outgoing answer = null;
+                while (running.get()) {
+                    SysResult<Message> got = s.replyReceive(replyHandle, answer, ep, poll);
+                    replyHandle = 0;
+                    answer = null;
+                    if (got instanceof SysResult.Ok<Message>(Message m)) {
+                        replyHandle = m.replyHandle();
+                        answer = Outgoing.of(m.label(), m.data());
+                    }
+                }
+            }) : Thread.ofPlatform().name("kernel-echo").daemon().start(() -> {
                 while (running.get()) {
                     if (s.receive(ep, poll) instanceof SysResult.Ok<Message>(Message m)) {
                         s.reply(m.replyHandle(), Outgoing.of(m.label(), m.data()));
