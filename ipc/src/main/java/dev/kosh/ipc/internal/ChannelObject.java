@@ -1,11 +1,13 @@
 package dev.kosh.ipc.internal;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpscArrayQueue;
 import org.jctools.queues.SpscArrayQueue;
+import org.jctools.util.Pow2;
 
 import dev.kosh.api.MessageType;
 import dev.kosh.api.ObjectType;
@@ -18,19 +20,70 @@ import dev.kosh.kernel.cap.KernelObject;
  * An asynchronous bounded channel on a JCTools {@link MpscArrayQueue}: any number of senders
  * (lock-free), or, when created single-sender, on a {@link SpscArrayQueue} whose senders are
  * serialised by {@link #producer} (one uncontended CAS per send call or batch; wait-free for the
- * one sender it is made for, a spin for others); one receiving thread at a time (the kernel serialises receivers with
- * {@link #consumer}, uncontended in the common one-receiver case). A full channel answers FULL or
- * makes the sender wait; nothing is dropped. Closing refuses new sends; what is queued can still be
- * received. When the last capability ends the queued messages are discarded with the
- * capabilities they carried.
+ * one sender it is made for, a spin for others); one receiving thread at a time (the kernel
+ * serialises receivers with {@link #consumer}, uncontended in the common one-receiver case). A full
+ * channel answers FULL or makes the sender wait; nothing is dropped. Closing refuses new sends;
+ * what is queued can still be received. When the last capability ends the queued messages are
+ * discarded with the capabilities they carried.
+ *
+ * <p><b>What is in the queue.</b> A multi-sender channel queues one {@link Item} per message (its
+ * senders interleave, so each message describes itself). A single-sender channel queues
+ * <em>runs</em>: a {@link Header} (sender pid, the badge of the SEND capability used, type, label,
+ * carried capabilities) and then the payloads of every following message with the same header, as
+ * they are ({@link #NULL} stands for null data). A new header goes in only when one of those
+ * changes, or after a message that carried capabilities; so a batch from one sender costs one
+ * queue slot per message and no kernel object per message. Headers take slots too, so the SPSC
+ * queue has room for two slots per message and the message bound is kept by two counters,
+ * {@link #produced} (the producer's) and {@link #consumed} (the consumer's).
+ *
+ * <p>Threads: the producer side ({@link #offerOne}, {@link #offerRun}, {@link #offerMessages})
+ * from any sending thread; the consumer side ({@link #takeOne}, {@link #drain}) only by the thread
+ * holding {@link #consumer}.
  */
 public final class ChannelObject extends KernelObject {
-    /** One queued message: what the sender gave, before the receiver's handles exist. */
-    record Item(int sender, MessageType type, int label, Object data, Capability[] carried) {}
+    /**
+     * What a run of messages shares. Not a record and not exported: message data can never be a
+     * header (the payload check refuses classes it does not know), so the consumer tells headers
+     * from payloads by class.
+     */
+    static class Header {
+        final int sender;
+        final long badge;
+        final MessageType type;
+        final int label;
+        /** Capabilities of the one message after this header; set to {@link #NONE} when installed. */
+        Capability[] carried;
+
+        Header(int sender, long badge, MessageType type, int label, Capability[] carried) {
+            this.sender = sender;
+            this.badge = badge;
+            this.type = type;
+            this.label = label;
+            this.carried = carried;
+        }
+
+        final boolean sameRun(int sender, long badge, MessageType type, int label) {
+            return this.label == label && this.type == type && this.badge == badge && this.sender == sender && carried.length == 0;
+        }
+    }
+
+    /** One queued message of a multi-sender channel: its header and its data. */
+    static final class Item extends Header {
+        final Object data;
+
+        Item(int sender, long badge, MessageType type, int label, Object data, Capability[] carried) {
+            super(sender, badge, type, label, carried);
+            this.data = data;
+        }
+    }
 
     static final Capability[] NONE = new Capability[0];
+    /** Stands for null data in a single-sender queue (a JCTools queue holds no nulls). */
+    static final Object NULL = new Object();
+    /** What {@link #takeOne} answers when the queue is empty. */
+    static final Object EMPTY = new Object();
 
-    final MessagePassingQueue<Item> queue;
+    final MessagePassingQueue<Object> queue;
     final int capacity;
     final boolean singleSender;
     final AtomicBoolean consumer = new AtomicBoolean();
@@ -41,7 +94,24 @@ public final class ChannelObject extends KernelObject {
     private final CapabilitySpace space;
     private final IpcObjects registry;
     volatile boolean closed;
-    final LongAdder sent = new LongAdder();
+    /** Multi-sender channels: messages sent (single-sender channels count with {@link #produced}). */
+    private final LongAdder sent = new LongAdder();
+
+    // ---- single-sender producer state: written only while holding {@link #producer} ----
+    /** Messages offered so far (ordered store: read by {@link #depth} and stats). */
+    private final AtomicLong produced = new AtomicLong();
+    /** The header the last message went out under; null forces a new one. */
+    private Header lastHeader;
+    /** The last value of {@link #consumed} the producer read: room is re-read only when this says there is none. */
+    private long consumedSeen;
+
+    // ---- consumer state: only while holding {@link #consumer} ----
+    /** Single-sender channels: messages taken so far (ordered store, read by the producer). */
+    private final AtomicLong consumed = new AtomicLong();
+    /** Single-sender channels: the header of the run being read. */
+    private Header current;
+    /** The header of the message(s) the last {@link #takeOne} or {@link #drain} delivered. */
+    Header taken;
 
     ChannelObject(CapabilitySpace space, IpcObjects registry, int capacity) {
         this(space, registry, capacity, false);
@@ -52,23 +122,193 @@ public final class ChannelObject extends KernelObject {
         this.space = space;
         this.registry = registry;
         this.singleSender = singleSender;
-        this.queue = singleSender ? new SpscArrayQueue<>(capacity) : new MpscArrayQueue<>(capacity);
-        this.capacity = queue.capacity();
+        this.capacity = Pow2.roundToPowerOfTwo(capacity);
+        this.queue = singleSender ? new SpscArrayQueue<>(2 * this.capacity) : new MpscArrayQueue<>(this.capacity);
     }
 
-    /** Offers one item under this channel's sender discipline. Any sending thread. */
-    boolean offer(Item item) {
-        if (!singleSender) return queue.offer(item);
-        while (!producer.compareAndSet(false, true)) Thread.onSpinWait(); // volatile CAS: acquires the SPSC producer side
+    // ---- producer side -----------------------------------------------------------------------
+
+    private void acquireProducer() {
+        while (!producer.compareAndSet(false, true)) Thread.onSpinWait(); // volatile CAS: the SPSC producer side is ours
+    }
+
+    private void releaseProducer() {
+        producer.set(false); // volatile store: the next sender sees our indices and lastHeader
+    }
+
+    /** Single-sender, producer held: how many more messages fit (re-reads the consumer's count only when needed). */
+    private int room(long p, int wanted) {
+        int room = (int) (capacity - (p - consumedSeen));
+        if (room < wanted) {
+            consumedSeen = consumed.get();
+            room = (int) (capacity - (p - consumedSeen));
+        }
+        return room;
+    }
+
+    /** Single-sender, producer held: puts a header first if this message does not continue the current run. */
+    private boolean header(int sender, long badge, MessageType type, int label, Capability[] carried) {
+        Header h = lastHeader;
+        if (h != null && carried.length == 0 && h.sameRun(sender, badge, type, label)) return true;
+        h = new Header(sender, badge, type, label, carried);
+        if (!queue.offer(h)) return false; // cannot happen: two slots per message of room (class comment)
+        lastHeader = carried.length == 0 ? h : null; // a message with capabilities is a run of one
+        return true;
+    }
+
+    /** Offers one message; false when full. Any sending thread. */
+    boolean offerOne(int sender, long badge, MessageType type, int label, Object data, Capability[] carried) {
+        if (!singleSender) {
+            if (!queue.offer(new Item(sender, badge, type, label, data, carried))) return false;
+            sent.increment();
+            return true;
+        }
+        acquireProducer();
         try {
-            return queue.offer(item);
+            long p = produced.get();
+            if (room(p, 1) < 1 || !header(sender, badge, type, label, carried)) return false;
+            if (!queue.offer(data == null ? NULL : data)) return false;
+            produced.lazySet(p + 1);
+            return true;
         } finally {
-            producer.set(false); // volatile store: releases it, with the queue's index
+            releaseProducer();
         }
     }
 
+    /**
+     * Offers {@code data[0..n)} as messages with one header, in order, as many as fit; answers how
+     * many went in. The data was checked (frozen) by the caller. Any sending thread.
+     */
+    int offerRun(int sender, long badge, MessageType type, int label, Object[] data, int n) {
+        if (!singleSender) {
+            int i = 0;
+            while (i < n && queue.offer(new Item(sender, badge, type, label, data[i], NONE))) i++;
+            sent.add(i);
+            return i;
+        }
+        acquireProducer();
+        try {
+            long p = produced.get();
+            int k = Math.min(n, room(p, n));
+            if (k <= 0 || !header(sender, badge, type, label, NONE)) return 0;
+            int i = 0;
+            for (; i < k; i++) {
+                Object d = data[i];
+                if (!queue.offer(d == null ? NULL : d)) break; // ordered (release) stores, no fence
+            }
+            produced.lazySet(p + i);
+            return i;
+        } finally {
+            releaseProducer();
+        }
+    }
+
+    /** As {@link #offerRun}, each message with its own type and label ({@code data[i]} is {@code messages[i]}'s checked data). */
+    int offerMessages(int sender, long badge, dev.kosh.api.Outgoing[] messages, Object[] data, int n) {
+        if (!singleSender) {
+            int i = 0;
+            while (i < n && queue.offer(new Item(sender, badge, messages[i].type(), messages[i].label(), data[i], NONE))) i++;
+            sent.add(i);
+            return i;
+        }
+        acquireProducer();
+        try {
+            long p = produced.get();
+            int k = Math.min(n, room(p, n));
+            int i = 0;
+            for (; i < k; i++) {
+                dev.kosh.api.Outgoing m = messages[i];
+                if (!header(sender, badge, m.type(), m.label(), NONE)) break;
+                Object d = data[i];
+                if (!queue.offer(d == null ? NULL : d)) break;
+            }
+            produced.lazySet(p + i);
+            return i;
+        } finally {
+            releaseProducer();
+        }
+    }
+
+    // ---- consumer side (holding {@link #consumer}) ------------------------------------------
+
+    /**
+     * The next message's data ({@link #EMPTY} if there is none); {@link #taken} is its header.
+     * Installing the header's capabilities is the caller's (then it sets them to {@link #NONE}).
+     */
+    Object takeOne() {
+        if (!singleSender) {
+            Object e = queue.poll();
+            if (e == null) return EMPTY;
+            Item item = (Item) e;
+            taken = item;
+            return item.data;
+        }
+        while (true) {
+            Object e = queue.poll();
+            if (e == null) return EMPTY;
+            if (e instanceof Header h) {
+                current = h;
+                continue;
+            }
+            taken = current;
+            consumed.lazySet(consumed.get() + 1);
+            return e == NULL ? null : e;
+        }
+    }
+
+    /**
+     * Moves up to {@code limit} messages of one run (same sender, badge, type and label) into
+     * {@code into[0..n)}; answers n (0: empty). {@link #taken} is their header; a message that
+     * carried capabilities is always a run of one.
+     */
+    int drain(Object[] into, int limit) {
+        if (!singleSender) return drainItems(into, limit);
+        Header run = current;
+        int n = 0;
+        while (n < limit) {
+            Object e = queue.poll();
+            if (e == null) break;
+            if (e instanceof Header h) {
+                current = h;
+                if (n > 0) break; // a new run starts: it is the next call's
+                run = h;
+                continue;
+            }
+            into[n++] = e == NULL ? null : e;
+            if (run.carried.length > 0) break; // a message with capabilities goes alone
+        }
+        if (n > 0) {
+            taken = run;
+            consumed.lazySet(consumed.get() + n);
+        }
+        return n;
+    }
+
+    private int drainItems(Object[] into, int limit) {
+        Object e = queue.poll();
+        if (e == null) return 0;
+        Item first = (Item) e;
+        taken = first;
+        into[0] = first.data;
+        int n = 1;
+        if (first.carried.length > 0) return 1;
+        while (n < limit && queue.relaxedPeek() instanceof Item next && next.sameRun(first.sender, first.badge, first.type, first.label)) {
+            queue.relaxedPoll();
+            into[n++] = next.data;
+        }
+        return n;
+    }
+
+    /** True if nothing is left to receive (consumer side). */
+    boolean drained() {
+        return queue.isEmpty();
+    }
+
+    // ---- state -------------------------------------------------------------------------------
+
     public int depth() {
-        return queue.size();
+        if (!singleSender) return queue.size();
+        return (int) Math.max(0, produced.get() - consumed.get());
     }
 
     public int capacity() {
@@ -76,7 +316,7 @@ public final class ChannelObject extends KernelObject {
     }
 
     public long sent() {
-        return sent.sum();
+        return singleSender ? produced.get() : sent.sum();
     }
 
     public boolean closed() {
@@ -98,10 +338,20 @@ public final class ChannelObject extends KernelObject {
     @Override
     protected void destroyed() {
         closed = true;
-        Item item;
-        while ((item = queue.relaxedPoll()) != null) for (Capability c : item.carried()) space.discard(c);
+        Object e;
+        while ((e = queue.relaxedPoll()) != null) {
+            if (e instanceof Header h) discard(h);
+        }
+        Header c = current;
+        if (c != null) discard(c); // a header whose message was not taken yet
         registry.remove(this);
         close();
+    }
+
+    private void discard(Header h) {
+        Capability[] carried = h.carried;
+        h.carried = NONE;
+        for (Capability c : carried) space.discard(c);
     }
 
     @Override
