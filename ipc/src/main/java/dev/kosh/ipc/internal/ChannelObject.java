@@ -77,6 +77,22 @@ public final class ChannelObject extends KernelObject {
         }
     }
 
+    /**
+     * Single-sender channels: {@code data[from..to)}, the payloads of consecutive messages of one
+     * run, in one queue slot. The array is the kernel's own copy of what the sender gave (never the
+     * sender's array, never handed to the receiver: it copies out of it).
+     */
+    static final class Chunk {
+        final Object[] data;
+        final int from, to;
+
+        Chunk(Object[] data, int from, int to) {
+            this.data = data;
+            this.from = from;
+            this.to = to;
+        }
+    }
+
     static final Capability[] NONE = new Capability[0];
     /** Stands for null data in a single-sender queue (a JCTools queue holds no nulls). */
     static final Object NULL = new Object();
@@ -110,6 +126,9 @@ public final class ChannelObject extends KernelObject {
     private final AtomicLong consumed = new AtomicLong();
     /** Single-sender channels: the header of the run being read. */
     private Header current;
+    /** Single-sender channels: the chunk being read, and the next index in it. */
+    private Chunk chunk;
+    private int chunkAt;
     /** The header of the message(s) the last {@link #takeOne} or {@link #drain} delivered. */
     Header taken;
 
@@ -191,13 +210,9 @@ public final class ChannelObject extends KernelObject {
             long p = produced.get();
             int k = Math.min(n, room(p, n));
             if (k <= 0 || !header(sender, badge, type, label, NONE)) return 0;
-            int i = 0;
-            for (; i < k; i++) {
-                Object d = data[i];
-                if (!queue.offer(d == null ? NULL : d)) break; // ordered (release) stores, no fence
-            }
-            produced.lazySet(p + i);
-            return i;
+            if (!queue.offer(new Chunk(data, 0, k))) return 0; // one slot for the batch (data is the caller's private copy)
+            produced.lazySet(p + k);
+            return k;
         } finally {
             releaseProducer();
         }
@@ -216,11 +231,13 @@ public final class ChannelObject extends KernelObject {
             long p = produced.get();
             int k = Math.min(n, room(p, n));
             int i = 0;
-            for (; i < k; i++) {
-                dev.kosh.api.Outgoing m = messages[i];
-                if (!header(sender, badge, m.type(), m.label(), NONE)) break;
-                Object d = data[i];
-                if (!queue.offer(d == null ? NULL : d)) break;
+            while (i < k) { // one header (if it changed) and one chunk per run of equal type and label
+                MessageType type = messages[i].type();
+                int label = messages[i].label();
+                int j = i + 1;
+                while (j < k && messages[j].label() == label && messages[j].type() == type) j++;
+                if (!header(sender, badge, type, label, NONE) || !queue.offer(new Chunk(data, i, j))) break;
+                i = j;
             }
             produced.lazySet(p + i);
             return i;
@@ -244,15 +261,28 @@ public final class ChannelObject extends KernelObject {
             return item.data;
         }
         while (true) {
-            Object e = queue.poll();
-            if (e == null) return EMPTY;
-            if (e instanceof Header h) {
-                current = h;
-                continue;
+            Chunk c = chunk;
+            Object e;
+            if (c != null) {
+                e = c.data[chunkAt++];
+                if (chunkAt == c.to) chunk = null;
+            } else {
+                e = queue.poll();
+                if (e == null) return EMPTY;
+                if (e.getClass() == Header.class) {
+                    current = (Header) e;
+                    continue;
+                }
+                if (e.getClass() == Chunk.class) {
+                    chunk = (Chunk) e;
+                    chunkAt = chunk.from;
+                    continue;
+                }
+                if (e == NULL) e = null;
             }
             taken = current;
             consumed.lazySet(consumed.get() + 1);
-            return e == NULL ? null : e;
+            return e;
         }
     }
 
@@ -266,12 +296,26 @@ public final class ChannelObject extends KernelObject {
         Header run = current;
         int n = 0;
         while (n < limit) {
+            Chunk c = chunk;
+            if (c != null) { // copy out of the kernel's array: the receiver never holds it
+                int k = Math.min(limit - n, c.to - chunkAt);
+                System.arraycopy(c.data, chunkAt, into, n, k);
+                n += k;
+                chunkAt += k;
+                if (chunkAt == c.to) chunk = null;
+                continue;
+            }
             Object e = queue.poll();
             if (e == null) break;
-            if (e instanceof Header h) {
-                current = h;
+            if (e.getClass() == Header.class) {
+                current = (Header) e;
                 if (n > 0) break; // a new run starts: it is the next call's
-                run = h;
+                run = current;
+                continue;
+            }
+            if (e.getClass() == Chunk.class) {
+                chunk = (Chunk) e;
+                chunkAt = chunk.from;
                 continue;
             }
             into[n++] = e == NULL ? null : e;
@@ -301,10 +345,26 @@ public final class ChannelObject extends KernelObject {
 
     /** True if nothing is left to receive (consumer side). */
     boolean drained() {
-        return queue.isEmpty();
+        return chunk == null && queue.isEmpty();
     }
 
     // ---- state -------------------------------------------------------------------------------
+
+    /** True if no message fits now (a hint for a sender that would otherwise check and copy a whole batch first). */
+    boolean full() {
+        if (!singleSender) return queue.size() >= capacity;
+        return produced.get() - consumed.get() >= capacity;
+    }
+
+    /** The FULL answer, made once: a sender retrying on a full channel allocates nothing. */
+    @SuppressWarnings("unchecked")
+    <T> dev.kosh.api.SysResult<T> fullError() {
+        dev.kosh.api.SysResult<?> e = fullError;
+        if (e == null) fullError = e = dev.kosh.api.SysResult.err(dev.kosh.api.Errno.FULL, "channel#" + id() + " is full (" + capacity + " messages)");
+        return (dev.kosh.api.SysResult<T>) e;
+    }
+
+    private dev.kosh.api.SysResult<?> fullError;
 
     public int depth() {
         if (!singleSender) return queue.size();

@@ -561,9 +561,10 @@ public final class ProcessIpc implements Ipc {
         if (ch.offerOne(pid, badge, message.type(), message.label(), data, carried)) return sent(ch);
         if (timeout.isZero()) {
             discardAll(carried);
-            return err(Errno.FULL, ch.describe() + " is full");
+            return ch.fullError();
         }
         long deadline = deadline(timeout);
+        long spinUntil = System.nanoTime() + kernel.options().spinNanos();
         Thread me = Thread.currentThread();
         ch.senders.add(me);
         try (KoshProcess.BlockScope ignored = process.block(BlockReason.IPC)) {
@@ -575,11 +576,22 @@ public final class ProcessIpc implements Ipc {
                     if (((SysResult.Err<Integer>) stop).errno() == Errno.CLOSED) process.checkpoint();
                     return errOf(stop);
                 }
-                LockSupport.parkNanos(ch, Math.min(deadline - System.nanoTime(), 1_000_000L));
+                waitForRoom(ch, spinUntil, deadline);
             }
         } finally {
             ch.senders.remove(me);
         }
+    }
+
+    /**
+     * One idle step of a sender on a full channel: spin until {@code spinUntil} (room usually comes
+     * within microseconds when the receiver is running), then park at most 1 ms (a receiver wakes
+     * waiting senders, but without the fence a waiter would need; the bound covers that).
+     */
+    private static void waitForRoom(ChannelObject ch, long spinUntil, long deadline) {
+        long now = System.nanoTime();
+        if (now - spinUntil < 0) Thread.onSpinWait();
+        else LockSupport.parkNanos(ch, Math.min(deadline - now, 1_000_000L));
     }
 
     /** Why a sender waiting for room must stop now, or null to keep waiting. */
@@ -611,6 +623,7 @@ public final class ProcessIpc implements Ipc {
         if (via == null) return errOf(table.resolve(channel, ObjectType.CHANNEL, SEND));
         ChannelObject ch = (ChannelObject) via.object();
         if (ch.closed) return err(Errno.CLOSED, ch.describe() + " is closed");
+        if (timeout.isZero() && ch.full()) return ch.fullError(); // before checking and copying the batch
         // Check every message before sending any, on a copy of the caller's array: another thread of
         // the sender may change its array meanwhile, and what goes out must be what was checked.
         Outgoing[] batch = java.util.Arrays.copyOfRange(messages, offset, offset + count);
@@ -641,7 +654,8 @@ public final class ProcessIpc implements Ipc {
         if (via == null) return errOf(table.resolve(channel, ObjectType.CHANNEL, SEND));
         ChannelObject ch = (ChannelObject) via.object();
         if (ch.closed) return err(Errno.CLOSED, ch.describe() + " is closed");
-        Object[] data = java.util.Arrays.copyOfRange(values, offset, offset + count); // checked and sent from our copy (see sendMany)
+        if (timeout.isZero() && ch.full()) return ch.fullError(); // before checking and copying the batch
+        Object[] data = java.util.Arrays.copyOfRange(values, offset, offset + count, Object[].class); // checked and sent from our copy (see sendMany)
         for (int i = 0; i < count; i++) {
             Object d = data[i];
             if (Payloads.passesAsIs(d)) continue;
@@ -663,8 +677,9 @@ public final class ProcessIpc implements Ipc {
         long badge = via.badge();
         int n = messages != null ? ch.offerMessages(pid, badge, messages, data, data.length) : ch.offerRun(pid, badge, type, label, data, data.length);
         if (n > 0) return sentMany(ch, n);
-        if (timeout.isZero()) return err(Errno.FULL, ch.describe() + " is full");
+        if (timeout.isZero()) return ch.fullError();
         long deadline = deadline(timeout);
+        long spinUntil = System.nanoTime() + kernel.options().spinNanos();
         Thread me = Thread.currentThread();
         ch.senders.add(me);
         try (KoshProcess.BlockScope ignored = process.block(BlockReason.IPC)) {
@@ -676,7 +691,7 @@ public final class ProcessIpc implements Ipc {
                     if (((SysResult.Err<Integer>) stop).errno() == Errno.CLOSED) process.checkpoint();
                     return stop;
                 }
-                LockSupport.parkNanos(ch, Math.min(deadline - System.nanoTime(), 1_000_000L));
+                waitForRoom(ch, spinUntil, deadline);
             }
         } finally {
             ch.senders.remove(me);
@@ -712,7 +727,9 @@ public final class ProcessIpc implements Ipc {
         process.checkpoint();
         String badTimeout = checkTimeout(timeout);
         if (badTimeout != null) return err(Errno.INVALID_ARGUMENT, badTimeout);
-        if (into == null || into.length == 0) return err(Errno.INVALID_ARGUMENT, "receiveData needs a non-empty array");
+        if (into == null || into.length == 0 || into.getClass() != Object[].class) {
+            return err(Errno.INVALID_ARGUMENT, "receiveData needs a non-empty Object[] (" + (into == null ? "null" : into.getClass().getSimpleName()) + ")");
+        }
         Capability via = table.fast(channel, ObjectType.CHANNEL, RECEIVE);
         if (via == null) return errOf(table.resolve(channel, ObjectType.CHANNEL, RECEIVE));
         return receiveChannel(via, (ChannelObject) via.object(), timeout, DATA, into);
