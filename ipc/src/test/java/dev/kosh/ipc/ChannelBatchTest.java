@@ -296,6 +296,48 @@ class ChannelBatchTest {
         assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "at once, not at the timeout");
     }
 
+    @Test
+    void concurrentSendersOfEveryKindLoseNothingAndKeepEachSendersOrder() throws Exception {
+        for (boolean single : new boolean[] {true, false}) {
+            int ch = ok(r.createChannel(16, single));
+            int send = give(ch, sender, 0, Right.SEND);
+            int perSender = 3000;
+            List<Thread> senders = new ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                int id = t;
+                senders.add(Thread.ofPlatform().daemon().start(() -> {
+                    int next = 0;
+                    while (next < perSender) {
+                        int n = Math.min(1 + next % 7, perSender - next);
+                        switch (next % 3) { // every call kind, interleaved with the other senders
+                            case 0 -> next += ok(s.sendData(send, T, id, values(next, n), 0, n, LONG));
+                            case 1 -> {
+                                Outgoing[] out = new Outgoing[n];
+                                for (int i = 0; i < n; i++) out[i] = Outgoing.of(id, next + i);
+                                next += ok(s.sendMany(send, out, 0, n, LONG));
+                            }
+                            default -> {
+                                ok(s.send(send, Outgoing.of(id, next), LONG));
+                                next++;
+                            }
+                        }
+                    }
+                }));
+            }
+            int[] expected = new int[3];
+            int got = 0;
+            Object[] in = new Object[5];
+            while (got < 3 * perSender) {
+                ChannelBatch b = ok(r.receiveData(ch, in, LONG));
+                for (int i = 0; i < b.count(); i++) assertEquals(expected[b.label()]++, in[i], "sender " + b.label() + "'s order");
+                got += b.count();
+            }
+            for (Thread t : senders) t.join();
+            assertEquals(Errno.WOULD_BLOCK, errno(r.receiveData(ch, in, Duration.ZERO)));
+            assertEquals(0L, k.ipc.channelDepthTotal());
+        }
+    }
+
     /**
      * Random single-threaded scripts of every send and receive call, on both kinds of channel,
      * against a bounded FIFO model: what goes in (how many of a batch), what comes out, in which

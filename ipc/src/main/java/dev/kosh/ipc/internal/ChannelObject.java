@@ -2,7 +2,6 @@ package dev.kosh.ipc.internal;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpscArrayQueue;
@@ -85,11 +84,14 @@ public final class ChannelObject extends KernelObject {
     static final class Chunk {
         final Object[] data;
         final int from, to;
+        /** Multi-sender channels: the run's header (each chunk describes itself); null in a single-sender queue. */
+        final Header header;
 
-        Chunk(Object[] data, int from, int to) {
+        Chunk(Object[] data, int from, int to, Header header) {
             this.data = data;
             this.from = from;
             this.to = to;
+            this.header = header;
         }
     }
 
@@ -110,11 +112,11 @@ public final class ChannelObject extends KernelObject {
     private final CapabilitySpace space;
     private final IpcObjects registry;
     volatile boolean closed;
-    /** Multi-sender channels: messages sent (single-sender channels count with {@link #produced}). */
-    private final LongAdder sent = new LongAdder();
+    /** Multi-sender channels: {@link #consumed} + capacity as last read; a sender re-reads {@link #consumed} only past it. */
+    private volatile long producerLimit;
 
     // ---- single-sender producer state: written only while holding {@link #producer} ----
-    /** Messages offered so far (ordered store: read by {@link #depth} and stats). */
+    /** Messages offered so far (ordered store: read by {@link #depth} and stats); multi-sender channels reserve room here with a CAS. */
     private final AtomicLong produced = new AtomicLong();
     /** The header the last message went out under; null forces a new one. */
     private Header lastHeader;
@@ -122,7 +124,7 @@ public final class ChannelObject extends KernelObject {
     private long consumedSeen;
 
     // ---- consumer state: only while holding {@link #consumer} ----
-    /** Single-sender channels: messages taken so far (ordered store, read by the producer). */
+    /** Messages taken so far (ordered store, read by the producers). */
     private final AtomicLong consumed = new AtomicLong();
     /** Single-sender channels: the header of the run being read. */
     private Header current;
@@ -143,6 +145,7 @@ public final class ChannelObject extends KernelObject {
         this.singleSender = singleSender;
         this.capacity = Pow2.roundToPowerOfTwo(capacity);
         this.queue = singleSender ? new SpscArrayQueue<>(2 * this.capacity) : new MpscArrayQueue<>(this.capacity);
+        this.producerLimit = this.capacity;
     }
 
     // ---- producer side -----------------------------------------------------------------------
@@ -165,6 +168,29 @@ public final class ChannelObject extends KernelObject {
         return room;
     }
 
+    /**
+     * Multi-sender: claims room for up to {@code wanted} messages (one CAS, as JCTools' own
+     * producers do) and answers how many; 0 when full. The queue then always has a slot: every
+     * queued element is at least one claimed message.
+     */
+    private int reserve(int wanted) {
+        while (true) {
+            long p = produced.get();
+            long limit = producerLimit;
+            if (p + wanted > limit) {
+                producerLimit = limit = consumed.get() + capacity; // racy but safe: any value read from consumed is a valid limit
+            }
+            int k = (int) Math.min(wanted, limit - p);
+            if (k <= 0) return 0;
+            if (produced.compareAndSet(p, p + k)) return k;
+        }
+    }
+
+    /** Multi-sender: queues an element for room already reserved (the offer can only lose a race for a slot being freed). */
+    private void put(Object e) {
+        while (!queue.offer(e)) Thread.onSpinWait();
+    }
+
     /** Single-sender, producer held: puts a header first if this message does not continue the current run. */
     private boolean header(int sender, long badge, MessageType type, int label, Capability[] carried) {
         Header h = lastHeader;
@@ -178,8 +204,8 @@ public final class ChannelObject extends KernelObject {
     /** Offers one message; false when full. Any sending thread. */
     boolean offerOne(int sender, long badge, MessageType type, int label, Object data, Capability[] carried) {
         if (!singleSender) {
-            if (!queue.offer(new Item(sender, badge, type, label, data, carried))) return false;
-            sent.increment();
+            if (reserve(1) == 0) return false;
+            put(new Item(sender, badge, type, label, data, carried)); // reserved: there is a slot
             return true;
         }
         acquireProducer();
@@ -200,17 +226,16 @@ public final class ChannelObject extends KernelObject {
      */
     int offerRun(int sender, long badge, MessageType type, int label, Object[] data, int n) {
         if (!singleSender) {
-            int i = 0;
-            while (i < n && queue.offer(new Item(sender, badge, type, label, data[i], NONE))) i++;
-            sent.add(i);
-            return i;
+            int k = reserve(n);
+            if (k > 0) put(new Chunk(data, 0, k, new Header(sender, badge, type, label, NONE))); // reserved: there is a slot
+            return k;
         }
         acquireProducer();
         try {
             long p = produced.get();
             int k = Math.min(n, room(p, n));
             if (k <= 0 || !header(sender, badge, type, label, NONE)) return 0;
-            if (!queue.offer(new Chunk(data, 0, k))) return 0; // one slot for the batch (data is the caller's private copy)
+            if (!queue.offer(new Chunk(data, 0, k, null))) return 0; // one slot for the batch (data is the caller's private copy)
             produced.lazySet(p + k);
             return k;
         } finally {
@@ -221,10 +246,16 @@ public final class ChannelObject extends KernelObject {
     /** As {@link #offerRun}, each message with its own type and label ({@code data[i]} is {@code messages[i]}'s checked data). */
     int offerMessages(int sender, long badge, dev.kosh.api.Outgoing[] messages, Object[] data, int n) {
         if (!singleSender) {
-            int i = 0;
-            while (i < n && queue.offer(new Item(sender, badge, messages[i].type(), messages[i].label(), data[i], NONE))) i++;
-            sent.add(i);
-            return i;
+            int k = reserve(n);
+            for (int i = 0; i < k; ) { // one chunk per run of equal type and label, each with its header
+                MessageType type = messages[i].type();
+                int label = messages[i].label();
+                int j = i + 1;
+                while (j < k && messages[j].label() == label && messages[j].type() == type) j++;
+                put(new Chunk(data, i, j, new Header(sender, badge, type, label, NONE))); // reserved: there is a slot
+                i = j;
+            }
+            return k;
         }
         acquireProducer();
         try {
@@ -236,7 +267,7 @@ public final class ChannelObject extends KernelObject {
                 int label = messages[i].label();
                 int j = i + 1;
                 while (j < k && messages[j].label() == label && messages[j].type() == type) j++;
-                if (!header(sender, badge, type, label, NONE) || !queue.offer(new Chunk(data, i, j))) break;
+                if (!header(sender, badge, type, label, NONE) || !queue.offer(new Chunk(data, i, j, null))) break;
                 i = j;
             }
             produced.lazySet(p + i);
@@ -254,11 +285,26 @@ public final class ChannelObject extends KernelObject {
      */
     Object takeOne() {
         if (!singleSender) {
-            Object e = queue.poll();
-            if (e == null) return EMPTY;
-            Item item = (Item) e;
-            taken = item;
-            return item.data;
+            Chunk c = chunk;
+            Object d;
+            if (c != null) {
+                taken = c.header;
+                d = c.data[chunkAt++];
+                if (chunkAt == c.to) chunk = null;
+            } else {
+                Object e = queue.poll();
+                if (e == null) return EMPTY;
+                if (e.getClass() == Chunk.class) {
+                    chunk = (Chunk) e;
+                    chunkAt = chunk.from;
+                    return takeOne();
+                }
+                Item item = (Item) e;
+                taken = item;
+                d = item.data;
+            }
+            consumed.lazySet(consumed.get() + 1);
+            return d;
         }
         while (true) {
             Chunk c = chunk;
@@ -328,17 +374,37 @@ public final class ChannelObject extends KernelObject {
         return n;
     }
 
+    /** Multi-sender: as {@link #drain}; each element carries its header, so a run ends where the next element's header differs. */
     private int drainItems(Object[] into, int limit) {
-        Object e = queue.poll();
-        if (e == null) return 0;
-        Item first = (Item) e;
-        taken = first;
-        into[0] = first.data;
-        int n = 1;
-        if (first.carried.length > 0) return 1;
-        while (n < limit && queue.relaxedPeek() instanceof Item next && next.sameRun(first.sender, first.badge, first.type, first.label)) {
+        Header run = chunk != null ? chunk.header : null;
+        int n = 0;
+        while (n < limit) {
+            Chunk c = chunk;
+            if (c != null) {
+                int k = Math.min(limit - n, c.to - chunkAt);
+                System.arraycopy(c.data, chunkAt, into, n, k);
+                n += k;
+                chunkAt += k;
+                if (chunkAt == c.to) chunk = null;
+                continue;
+            }
+            Object e = queue.relaxedPeek(); // the one consumer: what it peeks stays until it polls
+            if (e == null) break;
+            Header h = e.getClass() == Chunk.class ? ((Chunk) e).header : (Item) e;
+            if (run == null) run = h;
+            else if (!h.sameRun(run.sender, run.badge, run.type, run.label) || run.carried.length > 0) break;
             queue.relaxedPoll();
-            into[n++] = next.data;
+            if (h != e) {
+                chunk = (Chunk) e;
+                chunkAt = chunk.from;
+                continue;
+            }
+            into[n++] = ((Item) e).data;
+            if (h.carried.length > 0) break; // a message with capabilities goes alone
+        }
+        if (n > 0) {
+            taken = run;
+            consumed.lazySet(consumed.get() + n);
         }
         return n;
     }
@@ -352,7 +418,6 @@ public final class ChannelObject extends KernelObject {
 
     /** True if no message fits now (a hint for a sender that would otherwise check and copy a whole batch first). */
     boolean full() {
-        if (!singleSender) return queue.size() >= capacity;
         return produced.get() - consumed.get() >= capacity;
     }
 
@@ -367,7 +432,6 @@ public final class ChannelObject extends KernelObject {
     private dev.kosh.api.SysResult<?> fullError;
 
     public int depth() {
-        if (!singleSender) return queue.size();
         return (int) Math.max(0, produced.get() - consumed.get());
     }
 
@@ -376,7 +440,7 @@ public final class ChannelObject extends KernelObject {
     }
 
     public long sent() {
-        return singleSender ? produced.get() : sent.sum();
+        return produced.get();
     }
 
     public boolean closed() {
