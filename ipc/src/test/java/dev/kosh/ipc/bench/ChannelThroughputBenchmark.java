@@ -80,6 +80,17 @@ public class ChannelThroughputBenchmark {
         }
     }
 
+    /** Arrays of {@link #BATCH}: 1024 messages in flight, as in the others. */
+    @State(Scope.Group)
+    public static class RawArrays {
+        SpscArrayQueue<Object[]> queue;
+
+        @Setup(Level.Iteration)
+        public void setUp() {
+            queue = new SpscArrayQueue<>(ChannelThroughputProbe.CAPACITY / BATCH);
+        }
+    }
+
     @State(Scope.Thread)
     public static class Buffer {
         final Object[] data = new Object[BATCH];
@@ -142,7 +153,7 @@ public class ChannelThroughputBenchmark {
     @Benchmark
     @Group("rawArrays")
     @GroupThreads(1)
-    public void rawArraySend(Raw r, Buffer b, Sent c) {
+    public void rawArraySend(RawArrays r, Buffer b, Sent c) {
         if (r.queue.offer(b.data.clone())) c.sent += BATCH;
         else Thread.onSpinWait();
     }
@@ -150,8 +161,8 @@ public class ChannelThroughputBenchmark {
     @Benchmark
     @Group("rawArrays")
     @GroupThreads(1)
-    public Object rawArrayReceive(Raw r, Buffer b, Received c) {
-        Object[] a = (Object[]) r.queue.poll();
+    public Object rawArrayReceive(RawArrays r, Buffer b, Received c) {
+        Object[] a = r.queue.poll();
         if (a == null) {
             Thread.onSpinWait();
             return null;
