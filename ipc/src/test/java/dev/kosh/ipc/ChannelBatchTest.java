@@ -339,6 +339,44 @@ class ChannelBatchTest {
     }
 
     /**
+     * Ping-pong through two channels with receivers that park at once (no spinning), so every
+     * message has to wake a parked receiver: a lost wake-up would leave a receive waiting out its
+     * timeout and fail the round.
+     */
+    @Test
+    void noWakeUpIsLostWhenBatchReceiversParkOnEveryMessage() throws Exception {
+        try (IpcHarness parked = new IpcHarness(IpcKernel.Options.DEFAULT.withSpinNanos(0))) {
+            KoshProcess a = parked.idle("a");
+            KoshProcess b = parked.idle("b");
+            Ipc ia = parked.ipc(a);
+            Ipc ib = parked.ipc(b);
+            for (boolean single : new boolean[] {true, false}) {
+                int ping = ok(ib.createChannel(4, single));
+                int pong = ok(ia.createChannel(4, single));
+                int pingSend = ok(parked.ipc.space().grant(b.capabilityTable().lookup(ping), a.capabilityTable(), Rights.of(Right.SEND), 0));
+                int pongSend = ok(parked.ipc.space().grant(a.capabilityTable().lookup(pong), b.capabilityTable(), Rights.of(Right.SEND), 0));
+                int rounds = 3000;
+                Duration patience = Duration.ofSeconds(2);
+                var echo = inThread(() -> {
+                    Object[] in = new Object[4];
+                    for (int i = 0; i < rounds; i++) {
+                        if (!(ib.receiveData(ping, in, patience) instanceof SysResult.Ok<ChannelBatch>(ChannelBatch got)) || got.count() != 1) return "round " + i + ": no ping";
+                        if (!ib.sendData(pongSend, T, 0, in, 0, 1, patience).isOk()) return "round " + i + ": pong not sent";
+                    }
+                    return "done";
+                });
+                Object[] in = new Object[4];
+                for (int i = 0; i < rounds; i++) {
+                    ok(ia.sendData(pingSend, T, 0, new Object[] {i}, 0, 1, patience));
+                    assertEquals(1, ok(ia.receiveData(pong, in, patience)).count(), "round " + i);
+                    assertEquals(i, in[0]);
+                }
+                assertEquals("done", echo.get(10, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    /**
      * Random single-threaded scripts of every send and receive call, on both kinds of channel,
      * against a bounded FIFO model: what goes in (how many of a batch), what comes out, in which
      * order, with which label, and where receiveData ends a run.
