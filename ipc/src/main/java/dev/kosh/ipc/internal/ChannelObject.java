@@ -1,7 +1,7 @@
 package dev.kosh.ipc.internal;
 
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpscArrayQueue;
@@ -18,9 +18,9 @@ import dev.kosh.kernel.cap.KernelObject;
 /**
  * An asynchronous bounded channel on a JCTools {@link MpscArrayQueue}: any number of senders
  * (lock-free), or, when created single-sender, on a {@link SpscArrayQueue} whose senders are
- * serialised by {@link #producer} (one uncontended CAS per send call or batch; wait-free for the
+ * serialised by a lock word (one uncontended CAS per send call or batch; wait-free for the
  * one sender it is made for, a spin for others); one receiving thread at a time (the kernel
- * serialises receivers with {@link #consumer}, uncontended in the common one-receiver case). A full
+ * serialises receivers with {@link #tryConsume}, uncontended in the common one-receiver case). A full
  * channel answers FULL or makes the sender wait; nothing is dropped. Closing refuses new sends;
  * what is queued can still be received. When the last capability ends the queued messages are
  * discarded with the capabilities they carried.
@@ -33,11 +33,11 @@ import dev.kosh.kernel.cap.KernelObject;
  * changes, or after a message that carried capabilities; so a batch from one sender costs one
  * queue slot per message and no kernel object per message. Headers take slots too, so the SPSC
  * queue has room for two slots per message and the message bound is kept by two counters,
- * {@link #produced} (the producer's) and {@link #consumed} (the consumer's).
+ * {@code produced} (the producers') and {@code consumed} (the consumer's).
  *
  * <p>Threads: the producer side ({@link #offerOne}, {@link #offerRun}, {@link #offerMessages})
  * from any sending thread; the consumer side ({@link #takeOne}, {@link #drain}) only by the thread
- * holding {@link #consumer}.
+ * that won {@link #tryConsume}.
  */
 public final class ChannelObject extends KernelObject {
     /**
@@ -104,35 +104,91 @@ public final class ChannelObject extends KernelObject {
     final MessagePassingQueue<Object> queue;
     final int capacity;
     final boolean singleSender;
-    final AtomicBoolean consumer = new AtomicBoolean();
-    /** Single-sender channels only: the one thread offering to the SPSC queue at a time. */
-    final AtomicBoolean producer = new AtomicBoolean();
+    /** What the senders write, and what the receiver writes: on cache lines of their own (see {@link Side}). */
+    final ProducerSide out = new ProducerSide();
+    final ConsumerSide in = new ConsumerSide();
     final Waiters senders = new Waiters();
     final Waiters receivers = new Waiters();
     private final CapabilitySpace space;
     private final IpcObjects registry;
     volatile boolean closed;
-    /** Multi-sender channels: {@link #consumed} + capacity as last read; a sender re-reads {@link #consumed} only past it. */
+    /** Multi-sender channels: {@code consumed} + capacity as last read; a sender re-reads {@code consumed} only past it. */
     private volatile long producerLimit;
 
-    // ---- single-sender producer state: written only while holding {@link #producer} ----
-    /** Messages offered so far (ordered store: read by {@link #depth} and stats); multi-sender channels reserve room here with a CAS. */
-    private final AtomicLong produced = new AtomicLong();
-    /** The header the last message went out under; null forces a new one. */
-    private Header lastHeader;
-    /** The last value of {@link #consumed} the producer read: room is re-read only when this says there is none. */
-    private long consumedSeen;
+    /**
+     * Padding: a side's fields come after these 64 bytes (a superclass's fields are laid out first)
+     * and before its subclass's 64, so the producer's per-message writes and the consumer's never
+     * share a cache line with each other or with the channel's read-mostly fields. Without it the
+     * receiver's per-message stores made every send miss (false sharing; measured: single sends
+     * at half the speed of the code before the counters).
+     */
+    abstract static class Side {
+        long p00, p01, p02, p03, p04, p05, p06, p07;
+    }
 
-    // ---- consumer state: only while holding {@link #consumer} ----
-    /** Messages taken so far (ordered store, read by the producers). */
-    private final AtomicLong consumed = new AtomicLong();
-    /** Single-sender channels: the header of the run being read. */
-    private Header current;
-    /** Single-sender channels: the chunk being read, and the next index in it. */
-    private Chunk chunk;
-    private int chunkAt;
-    /** The header of the message(s) the last {@link #takeOne} or {@link #drain} delivered. */
-    Header taken;
+    /** Written by senders. */
+    abstract static class ProducerFields extends Side {
+        /** Messages offered so far (release stores: read by {@link #depth} and stats); multi-sender channels reserve room here with a CAS. */
+        volatile long produced;
+        /** Single-sender channels: 1 while a sender holds the SPSC queue's producer side. */
+        volatile int locked;
+        /** Single-sender, producer held: the header the last message went out under; null forces a new one. */
+        Header lastHeader;
+        /** Single-sender, producer held: the last value of {@link ConsumerFields#consumed} read; re-read only when it says there is no room. */
+        long consumedSeen;
+    }
+
+    static final class ProducerSide extends ProducerFields {
+        long p10, p11, p12, p13, p14, p15, p16, p17;
+    }
+
+    /** Written by the receiving thread (holding {@link #locked}). */
+    abstract static class ConsumerFields extends Side {
+        /** Messages taken so far (release stores, read by the producers). */
+        volatile long consumed;
+        /** 1 while a thread receives (one at a time). */
+        volatile int locked;
+        /** Single-sender channels: the header of the run being read. */
+        Header current;
+        /** The chunk being read, and the next index in it. */
+        Chunk chunk;
+        int chunkAt;
+        /** The header of the message(s) the last {@link #takeOne} or {@link #drain} delivered. */
+        Header taken;
+    }
+
+    static final class ConsumerSide extends ConsumerFields {
+        long p10, p11, p12, p13, p14, p15, p16, p17;
+    }
+
+    private static final VarHandle PRODUCED, P_LOCKED, CONSUMED, C_LOCKED;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            PRODUCED = l.findVarHandle(ProducerFields.class, "produced", long.class);
+            P_LOCKED = l.findVarHandle(ProducerFields.class, "locked", int.class);
+            CONSUMED = l.findVarHandle(ConsumerFields.class, "consumed", long.class);
+            C_LOCKED = l.findVarHandle(ConsumerFields.class, "locked", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Becomes the receiving thread if no other is (one CAS). */
+    boolean tryConsume() {
+        return C_LOCKED.compareAndSet(in, 0, 1);
+    }
+
+    /** Ends this thread's turn as the receiver (a release store: the next one sees our state). */
+    void releaseConsumer() {
+        C_LOCKED.setRelease(in, 0);
+    }
+
+    /** The header of what the last take delivered (consumer side). */
+    Header taken() {
+        return in.taken;
+    }
 
     ChannelObject(CapabilitySpace space, IpcObjects registry, int capacity) {
         this(space, registry, capacity, false);
@@ -151,19 +207,19 @@ public final class ChannelObject extends KernelObject {
     // ---- producer side -----------------------------------------------------------------------
 
     private void acquireProducer() {
-        while (!producer.compareAndSet(false, true)) Thread.onSpinWait(); // volatile CAS: the SPSC producer side is ours
+        while (!P_LOCKED.compareAndSet(out, 0, 1)) Thread.onSpinWait(); // the SPSC producer side is ours
     }
 
     private void releaseProducer() {
-        producer.set(false); // volatile store: the next sender sees our indices and lastHeader
+        P_LOCKED.setRelease(out, 0); // release: the next sender sees our indices and lastHeader
     }
 
     /** Single-sender, producer held: how many more messages fit (re-reads the consumer's count only when needed). */
     private int room(long p, int wanted) {
-        int room = (int) (capacity - (p - consumedSeen));
+        int room = (int) (capacity - (p - out.consumedSeen));
         if (room < wanted) {
-            consumedSeen = consumed.get();
-            room = (int) (capacity - (p - consumedSeen));
+            out.consumedSeen = in.consumed;
+            room = (int) (capacity - (p - out.consumedSeen));
         }
         return room;
     }
@@ -175,14 +231,14 @@ public final class ChannelObject extends KernelObject {
      */
     private int reserve(int wanted) {
         while (true) {
-            long p = produced.get();
+            long p = out.produced;
             long limit = producerLimit;
             if (p + wanted > limit) {
-                producerLimit = limit = consumed.get() + capacity; // racy but safe: any value read from consumed is a valid limit
+                producerLimit = limit = in.consumed + capacity; // racy but safe: any value read from consumed is a valid limit
             }
             int k = (int) Math.min(wanted, limit - p);
             if (k <= 0) return 0;
-            if (produced.compareAndSet(p, p + k)) return k;
+            if (PRODUCED.compareAndSet(out, p, p + k)) return k;
         }
     }
 
@@ -193,11 +249,11 @@ public final class ChannelObject extends KernelObject {
 
     /** Single-sender, producer held: puts a header first if this message does not continue the current run. */
     private boolean header(int sender, long badge, MessageType type, int label, Capability[] carried) {
-        Header h = lastHeader;
+        Header h = out.lastHeader;
         if (h != null && carried.length == 0 && h.sameRun(sender, badge, type, label)) return true;
         h = new Header(sender, badge, type, label, carried);
         if (!queue.offer(h)) return false; // cannot happen: two slots per message of room (class comment)
-        lastHeader = carried.length == 0 ? h : null; // a message with capabilities is a run of one
+        out.lastHeader = carried.length == 0 ? h : null; // a message with capabilities is a run of one
         return true;
     }
 
@@ -210,10 +266,10 @@ public final class ChannelObject extends KernelObject {
         }
         acquireProducer();
         try {
-            long p = produced.get();
+            long p = out.produced;
             if (room(p, 1) < 1 || !header(sender, badge, type, label, carried)) return false;
             if (!queue.offer(data == null ? NULL : data)) return false;
-            produced.lazySet(p + 1);
+            PRODUCED.setRelease(out, p + 1);
             return true;
         } finally {
             releaseProducer();
@@ -232,11 +288,11 @@ public final class ChannelObject extends KernelObject {
         }
         acquireProducer();
         try {
-            long p = produced.get();
+            long p = out.produced;
             int k = Math.min(n, room(p, n));
             if (k <= 0 || !header(sender, badge, type, label, NONE)) return 0;
             if (!queue.offer(new Chunk(data, 0, k, null))) return 0; // one slot for the batch (data is the caller's private copy)
-            produced.lazySet(p + k);
+            PRODUCED.setRelease(out, p + k);
             return k;
         } finally {
             releaseProducer();
@@ -259,7 +315,7 @@ public final class ChannelObject extends KernelObject {
         }
         acquireProducer();
         try {
-            long p = produced.get();
+            long p = out.produced;
             int k = Math.min(n, room(p, n));
             int i = 0;
             while (i < k) { // one header (if it changed) and one chunk per run of equal type and label
@@ -270,122 +326,122 @@ public final class ChannelObject extends KernelObject {
                 if (!header(sender, badge, type, label, NONE) || !queue.offer(new Chunk(data, i, j, null))) break;
                 i = j;
             }
-            produced.lazySet(p + i);
+            PRODUCED.setRelease(out, p + i);
             return i;
         } finally {
             releaseProducer();
         }
     }
 
-    // ---- consumer side (holding {@link #consumer}) ------------------------------------------
+    // ---- consumer side (after {@link #tryConsume}) -------------------------------------------
 
     /**
-     * The next message's data ({@link #EMPTY} if there is none); {@link #taken} is its header.
+     * The next message's data ({@link #EMPTY} if there is none); {@link #taken()} is its header.
      * Installing the header's capabilities is the caller's (then it sets them to {@link #NONE}).
      */
     Object takeOne() {
         if (!singleSender) {
-            Chunk c = chunk;
+            Chunk c = in.chunk;
             Object d;
             if (c != null) {
-                taken = c.header;
-                d = c.data[chunkAt++];
-                if (chunkAt == c.to) chunk = null;
+                in.taken = c.header;
+                d = c.data[in.chunkAt++];
+                if (in.chunkAt == c.to) in.chunk = null;
             } else {
                 Object e = queue.poll();
                 if (e == null) return EMPTY;
                 if (e.getClass() == Chunk.class) {
-                    chunk = (Chunk) e;
-                    chunkAt = chunk.from;
+                    in.chunk = (Chunk) e;
+                    in.chunkAt = in.chunk.from;
                     return takeOne();
                 }
                 Item item = (Item) e;
-                taken = item;
+                in.taken = item;
                 d = item.data;
             }
-            consumed.lazySet(consumed.get() + 1);
+            CONSUMED.setRelease(in, in.consumed + 1);
             return d;
         }
         while (true) {
-            Chunk c = chunk;
+            Chunk c = in.chunk;
             Object e;
             if (c != null) {
-                e = c.data[chunkAt++];
-                if (chunkAt == c.to) chunk = null;
+                e = c.data[in.chunkAt++];
+                if (in.chunkAt == c.to) in.chunk = null;
             } else {
                 e = queue.poll();
                 if (e == null) return EMPTY;
                 if (e.getClass() == Header.class) {
-                    current = (Header) e;
+                    in.current = (Header) e;
                     continue;
                 }
                 if (e.getClass() == Chunk.class) {
-                    chunk = (Chunk) e;
-                    chunkAt = chunk.from;
+                    in.chunk = (Chunk) e;
+                    in.chunkAt = in.chunk.from;
                     continue;
                 }
                 if (e == NULL) e = null;
             }
-            taken = current;
-            consumed.lazySet(consumed.get() + 1);
+            in.taken = in.current;
+            CONSUMED.setRelease(in, in.consumed + 1);
             return e;
         }
     }
 
     /**
      * Moves up to {@code limit} messages of one run (same sender, badge, type and label) into
-     * {@code into[0..n)}; answers n (0: empty). {@link #taken} is their header; a message that
+     * {@code into[0..n)}; answers n (0: empty). {@link #taken()} is their header; a message that
      * carried capabilities is always a run of one.
      */
     int drain(Object[] into, int limit) {
         if (!singleSender) return drainItems(into, limit);
-        Header run = current;
+        Header run = in.current;
         int n = 0;
         while (n < limit) {
-            Chunk c = chunk;
+            Chunk c = in.chunk;
             if (c != null) { // copy out of the kernel's array: the receiver never holds it
-                int k = Math.min(limit - n, c.to - chunkAt);
-                System.arraycopy(c.data, chunkAt, into, n, k);
+                int k = Math.min(limit - n, c.to - in.chunkAt);
+                System.arraycopy(c.data, in.chunkAt, into, n, k);
                 n += k;
-                chunkAt += k;
-                if (chunkAt == c.to) chunk = null;
+                in.chunkAt += k;
+                if (in.chunkAt == c.to) in.chunk = null;
                 continue;
             }
             Object e = queue.poll();
             if (e == null) break;
             if (e.getClass() == Header.class) {
-                current = (Header) e;
+                in.current = (Header) e;
                 if (n > 0) break; // a new run starts: it is the next call's
-                run = current;
+                run = in.current;
                 continue;
             }
             if (e.getClass() == Chunk.class) {
-                chunk = (Chunk) e;
-                chunkAt = chunk.from;
+                in.chunk = (Chunk) e;
+                in.chunkAt = in.chunk.from;
                 continue;
             }
             into[n++] = e == NULL ? null : e;
             if (run.carried.length > 0) break; // a message with capabilities goes alone
         }
         if (n > 0) {
-            taken = run;
-            consumed.lazySet(consumed.get() + n);
+            in.taken = run;
+            CONSUMED.setRelease(in, in.consumed + n);
         }
         return n;
     }
 
     /** Multi-sender: as {@link #drain}; each element carries its header, so a run ends where the next element's header differs. */
     private int drainItems(Object[] into, int limit) {
-        Header run = chunk != null ? chunk.header : null;
+        Header run = in.chunk != null ? in.chunk.header : null;
         int n = 0;
         while (n < limit) {
-            Chunk c = chunk;
+            Chunk c = in.chunk;
             if (c != null) {
-                int k = Math.min(limit - n, c.to - chunkAt);
-                System.arraycopy(c.data, chunkAt, into, n, k);
+                int k = Math.min(limit - n, c.to - in.chunkAt);
+                System.arraycopy(c.data, in.chunkAt, into, n, k);
                 n += k;
-                chunkAt += k;
-                if (chunkAt == c.to) chunk = null;
+                in.chunkAt += k;
+                if (in.chunkAt == c.to) in.chunk = null;
                 continue;
             }
             Object e = queue.relaxedPeek(); // the one consumer: what it peeks stays until it polls
@@ -395,30 +451,30 @@ public final class ChannelObject extends KernelObject {
             else if (!h.sameRun(run.sender, run.badge, run.type, run.label) || run.carried.length > 0) break;
             queue.relaxedPoll();
             if (h != e) {
-                chunk = (Chunk) e;
-                chunkAt = chunk.from;
+                in.chunk = (Chunk) e;
+                in.chunkAt = in.chunk.from;
                 continue;
             }
             into[n++] = ((Item) e).data;
             if (h.carried.length > 0) break; // a message with capabilities goes alone
         }
         if (n > 0) {
-            taken = run;
-            consumed.lazySet(consumed.get() + n);
+            in.taken = run;
+            CONSUMED.setRelease(in, in.consumed + n);
         }
         return n;
     }
 
     /** True if nothing is left to receive (consumer side). */
     boolean drained() {
-        return chunk == null && queue.isEmpty();
+        return in.chunk == null && queue.isEmpty();
     }
 
     // ---- state -------------------------------------------------------------------------------
 
     /** True if no message fits now (a hint for a sender that would otherwise check and copy a whole batch first). */
     boolean full() {
-        return produced.get() - consumed.get() >= capacity;
+        return out.produced - in.consumed >= capacity;
     }
 
     /** The FULL answer, made once: a sender retrying on a full channel allocates nothing. */
@@ -432,7 +488,7 @@ public final class ChannelObject extends KernelObject {
     private dev.kosh.api.SysResult<?> fullError;
 
     public int depth() {
-        return (int) Math.max(0, produced.get() - consumed.get());
+        return (int) Math.max(0, out.produced - in.consumed);
     }
 
     public int capacity() {
@@ -440,7 +496,7 @@ public final class ChannelObject extends KernelObject {
     }
 
     public long sent() {
-        return produced.get();
+        return out.produced;
     }
 
     public boolean closed() {
@@ -466,7 +522,7 @@ public final class ChannelObject extends KernelObject {
         while ((e = queue.relaxedPoll()) != null) {
             if (e instanceof Header h) discard(h);
         }
-        Header c = current;
+        Header c = in.current;
         if (c != null) discard(c); // a header whose message was not taken yet
         registry.remove(this);
         close();

@@ -741,19 +741,19 @@ public final class ProcessIpc implements Ipc {
 
     /** Waits for the first message (one receiving thread at a time), then hands over what {@code mode} asks for. */
     private <R> SysResult<R> receiveChannel(Capability via, ChannelObject ch, Duration timeout, int mode, Object[] into) {
-        if (ch.consumer.compareAndSet(false, true)) { // fast path: no clock reads when a message is waiting
+        if (ch.tryConsume()) { // fast path: no clock reads when a message is waiting
             try {
                 SysResult<R> got = deliver(ch, mode, into);
                 if (got != null) return got;
             } finally {
-                ch.consumer.set(false);
+                ch.releaseConsumer();
             }
         }
         long deadline = deadline(timeout);
         long spinUntil = System.nanoTime() + kernel.options().spinNanos();
         Thread me = Thread.currentThread();
         boolean registered = false;
-        while (!ch.consumer.compareAndSet(false, true)) { // one receiving thread at a time
+        while (!ch.tryConsume()) { // one receiving thread at a time
             SysResult<Message> stop = stopWaiting(via, false, ch, deadline, timeout, me, false);
             if (stop != null) return errOf(stop);
             Thread.onSpinWait();
@@ -768,7 +768,7 @@ public final class ProcessIpc implements Ipc {
             }
         } finally {
             if (registered) ch.receivers.remove(me);
-            ch.consumer.set(false);
+            ch.releaseConsumer();
         }
     }
 
@@ -779,18 +779,18 @@ public final class ProcessIpc implements Ipc {
         if (mode == DATA) {
             int n = ch.drain(into, into.length);
             if (n == 0) return null;
-            ChannelObject.Header h = ch.taken;
+            ChannelObject.Header h = ch.taken();
             r = SysResult.ok(new ChannelBatch(n, h.sender, h.badge, h.type, h.label, attachTaken(h)));
         } else {
             Object data = ch.takeOne();
             if (data == ChannelObject.EMPTY) return null;
-            Message first = message(ch.taken, data);
+            Message first = message(ch.taken(), data);
             if (mode == ONE) {
                 r = SysResult.ok(first);
             } else {
                 into[0] = first;
                 int n = 1;
-                while (n < into.length && (data = ch.takeOne()) != ChannelObject.EMPTY) into[n++] = message(ch.taken, data);
+                while (n < into.length && (data = ch.takeOne()) != ChannelObject.EMPTY) into[n++] = message(ch.taken(), data);
                 r = SysResult.ok(n);
             }
         }
