@@ -123,6 +123,8 @@ public final class ChannelObject extends KernelObject {
      * at half the speed of the code before the counters).
      */
     abstract static class Side {
+        /** Takes the 4-byte gap after the object header, which the layout would otherwise fill with a subclass's int or reference. */
+        int gap;
         long p00, p01, p02, p03, p04, p05, p06, p07;
     }
 
@@ -131,7 +133,7 @@ public final class ChannelObject extends KernelObject {
         /** Messages offered so far (release stores: read by {@link #depth} and stats); multi-sender channels reserve room here with a CAS. */
         volatile long produced;
         /** Single-sender channels: 1 while a sender holds the SPSC queue's producer side. */
-        volatile int locked;
+        volatile long locked;
         /** Single-sender, producer held: the header the last message went out under; null forces a new one. */
         Header lastHeader;
         /** Single-sender, producer held: the last value of {@link ConsumerFields#consumed} read; re-read only when it says there is no room. */
@@ -147,7 +149,7 @@ public final class ChannelObject extends KernelObject {
         /** Messages taken so far (release stores, read by the producers). */
         volatile long consumed;
         /** 1 while a thread receives (one at a time). */
-        volatile int locked;
+        volatile long locked;
         /** Single-sender channels: the header of the run being read. */
         Header current;
         /** The chunk being read, and the next index in it. */
@@ -167,9 +169,9 @@ public final class ChannelObject extends KernelObject {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             PRODUCED = l.findVarHandle(ProducerFields.class, "produced", long.class);
-            P_LOCKED = l.findVarHandle(ProducerFields.class, "locked", int.class);
+            P_LOCKED = l.findVarHandle(ProducerFields.class, "locked", long.class);
             CONSUMED = l.findVarHandle(ConsumerFields.class, "consumed", long.class);
-            C_LOCKED = l.findVarHandle(ConsumerFields.class, "locked", int.class);
+            C_LOCKED = l.findVarHandle(ConsumerFields.class, "locked", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -177,12 +179,12 @@ public final class ChannelObject extends KernelObject {
 
     /** Becomes the receiving thread if no other is (one CAS). */
     boolean tryConsume() {
-        return C_LOCKED.compareAndSet(in, 0, 1);
+        return C_LOCKED.compareAndSet(in, 0L, 1L);
     }
 
     /** Ends this thread's turn as the receiver (a release store: the next one sees our state). */
     void releaseConsumer() {
-        C_LOCKED.setRelease(in, 0);
+        C_LOCKED.setRelease(in, 0L);
     }
 
     /** The header of what the last take delivered (consumer side). */
@@ -207,11 +209,11 @@ public final class ChannelObject extends KernelObject {
     // ---- producer side -----------------------------------------------------------------------
 
     private void acquireProducer() {
-        while (!P_LOCKED.compareAndSet(out, 0, 1)) Thread.onSpinWait(); // the SPSC producer side is ours
+        while (!P_LOCKED.compareAndSet(out, 0L, 1L)) Thread.onSpinWait(); // the SPSC producer side is ours
     }
 
     private void releaseProducer() {
-        P_LOCKED.setRelease(out, 0); // release: the next sender sees our indices and lastHeader
+        P_LOCKED.setRelease(out, 0L); // release: the next sender sees our indices and lastHeader
     }
 
     /** Single-sender, producer held: how many more messages fit (re-reads the consumer's count only when needed). */
