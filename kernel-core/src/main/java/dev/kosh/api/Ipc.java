@@ -119,6 +119,29 @@ public interface Ipc {
         return SysResult.err(Errno.UNAVAILABLE, "receiveMany is not available");
     }
 
+    /**
+     * The data plane of a channel: puts {@code count} values from {@code data[offset]} on a channel
+     * (needs SEND) as messages of one {@code type} and {@code label}, under one capability check,
+     * in order, as many as there is room for; waits (up to the timeout) only while not even the
+     * first fits. Answers how many were sent (at least 1). Every value is checked (and copied when
+     * mutable, as {@link Outgoing} data) before any is sent. No message object is made per value:
+     * receive them with {@link #receiveData} (or as ordinary messages with {@link #receive} /
+     * {@link #receiveMany}). Errors: as {@link #sendMany}.
+     */
+    default SysResult<Integer> sendData(int channel, MessageType type, int label, Object[] data, int offset, int count, Duration timeout) {
+        return SysResult.err(Errno.UNAVAILABLE, "sendData is not available");
+    }
+
+    /**
+     * Takes up to {@code into.length} messages of one run (same sender, badge, type and label; see
+     * {@link ChannelBatch}) from a channel (needs RECEIVE), their data into {@code into[0..n)},
+     * under one capability check; waits (up to the timeout) only for the first. Errors: as
+     * {@link #receiveMany}.
+     */
+    default SysResult<ChannelBatch> receiveData(int channel, Object[] into, Duration timeout) {
+        return SysResult.err(Errno.UNAVAILABLE, "receiveData is not available");
+    }
+
     /** Closes a channel (needs SEND or RECEIVE): no more sends; what it holds can still be received. */
     SysResult<Void> closeChannel(int channel);
 

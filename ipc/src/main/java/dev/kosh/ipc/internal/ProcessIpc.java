@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
+import dev.kosh.api.ChannelBatch;
 import dev.kosh.api.Errno;
 import dev.kosh.api.Ipc;
 import dev.kosh.api.Message;
@@ -608,117 +609,159 @@ public final class ProcessIpc implements Ipc {
         }
         SysResult<Capability[]> detached = detachAll(message.transfers());
         if (!(detached instanceof SysResult.Ok<Capability[]>(Capability[] carried))) return errOf(detached);
-        ChannelObject.Item item = new ChannelObject.Item(pid, message.type(), message.label(), data, carried);
-        if (ch.offer(item)) return sent(ch);
+        long badge = via.badge(); // the receiver sees the badge of the capability the sender used
+        if (ch.offerOne(pid, badge, message.type(), message.label(), data, carried)) return sent(ch);
         if (timeout.isZero()) {
             discardAll(carried);
-            return err(Errno.FULL, ch.describe() + " is full");
+            return ch.fullError();
         }
         long deadline = deadline(timeout);
+        long spinUntil = System.nanoTime() + kernel.options().spinNanos();
         Thread me = Thread.currentThread();
         ch.senders.add(me);
         try (KoshProcess.BlockScope ignored = process.block(BlockReason.IPC)) {
             while (true) {
-                if (ch.offer(item)) return sent(ch);
-                Errno stop = null;
-                String why = null;
-                if (!via.live()) {
-                    stop = Errno.REVOKED;
-                    why = "the capability for " + ch.describe() + " was revoked";
-                } else if (ch.closed) {
-                    stop = Errno.CLOSED;
-                    why = ch.describe() + " was closed";
-                } else if (me.isInterrupted()) {
-                    Thread.interrupted();
-                    stop = Errno.CLOSED;
-                    why = "send interrupted";
-                } else if (System.nanoTime() - deadline >= 0) {
-                    stop = Errno.TIMEOUT;
-                    why = ch.describe() + " still full after " + timeout.toMillis() + " ms";
-                }
+                if (ch.offerOne(pid, badge, message.type(), message.label(), data, carried)) return sent(ch);
+                SysResult<Integer> stop = stopSending(via, ch, deadline, timeout, me);
                 if (stop != null) {
                     discardAll(carried);
-                    if (stop == Errno.CLOSED) process.checkpoint();
-                    return err(stop, why);
+                    if (((SysResult.Err<Integer>) stop).errno() == Errno.CLOSED) process.checkpoint();
+                    return errOf(stop);
                 }
-                LockSupport.parkNanos(ch, Math.min(deadline - System.nanoTime(), 1_000_000L));
+                waitForRoom(ch, spinUntil, deadline);
             }
         } finally {
             ch.senders.remove(me);
         }
+    }
+
+    /**
+     * One idle step of a sender on a full channel: spin until {@code spinUntil} (room usually comes
+     * within microseconds when the receiver is running), then park at most 1 ms (a receiver wakes
+     * waiting senders, but without the fence a waiter would need; the bound covers that).
+     */
+    private static void waitForRoom(ChannelObject ch, long spinUntil, long deadline) {
+        long now = System.nanoTime();
+        if (now - spinUntil < 0) Thread.onSpinWait();
+        else LockSupport.parkNanos(ch, Math.min(deadline - now, 1_000_000L));
+    }
+
+    /** Why a sender waiting for room must stop now, or null to keep waiting. */
+    private SysResult<Integer> stopSending(Capability via, ChannelObject ch, long deadline, Duration timeout, Thread me) {
+        if (!via.live()) return err(Errno.REVOKED, "the capability for " + ch.describe() + " was revoked");
+        if (ch.closed) return err(Errno.CLOSED, ch.describe() + " was closed");
+        if (me.isInterrupted()) {
+            Thread.interrupted();
+            return err(Errno.CLOSED, "send interrupted"); // the caller cleans up, then its checkpoint lets a KILL unwind
+        }
+        if (System.nanoTime() - deadline >= 0) return err(Errno.TIMEOUT, ch.describe() + " still full after " + timeout.toMillis() + " ms");
+        return null;
+    }
+
+    /** The range check of the batched sends; null if {@code [offset, offset + count)} is inside an array of {@code length}. */
+    private static String badRange(String call, int length, int offset, int count, boolean isNull) {
+        if (!isNull && count >= 1 && count <= MAX_CHANNEL_CAPACITY && offset >= 0 && offset <= length - count) return null;
+        return call + " needs 1 to " + MAX_CHANNEL_CAPACITY + " messages inside the array, not " + count + " from " + offset
+                + (isNull ? " of null" : " of " + length);
     }
 
     @Override
     public SysResult<Integer> sendMany(int channel, Outgoing[] messages, int offset, int count, Duration timeout) {
         process.checkpoint();
-        String badTimeout = checkTimeout(timeout);
-        if (badTimeout != null) return err(Errno.INVALID_ARGUMENT, badTimeout);
-        if (messages == null || count < 1 || count > MAX_CHANNEL_CAPACITY || offset < 0 || offset > messages.length - count) {
-            return err(Errno.INVALID_ARGUMENT, "sendMany needs 1 to " + MAX_CHANNEL_CAPACITY + " messages inside the array, not "
-                    + count + " from " + offset + (messages == null ? " of null" : " of " + messages.length));
-        }
+        String bad = checkTimeout(timeout);
+        if (bad == null) bad = badRange("sendMany", messages == null ? 0 : messages.length, offset, count, messages == null);
+        if (bad != null) return err(Errno.INVALID_ARGUMENT, bad);
         Capability via = table.fast(channel, ObjectType.CHANNEL, SEND);
         if (via == null) return errOf(table.resolve(channel, ObjectType.CHANNEL, SEND));
         ChannelObject ch = (ChannelObject) via.object();
         if (ch.closed) return err(Errno.CLOSED, ch.describe() + " is closed");
-        // decode every message before sending any (the caller may change its array afterwards: items hold what was checked)
-        ChannelObject.Item[] items = new ChannelObject.Item[count];
-        String[] refusal = new String[1];
+        if (timeout.isZero() && ch.full()) return ch.fullError(); // before checking and copying the batch
+        // Check every message before sending any, on a copy of the caller's array: another thread of
+        // the sender may change its array meanwhile, and what goes out must be what was checked.
+        Outgoing[] batch = java.util.Arrays.copyOfRange(messages, offset, offset + count);
+        Object[] data = new Object[count];
         for (int i = 0; i < count; i++) {
-            Outgoing m = messages[offset + i];
+            Outgoing m = batch[i];
             if (m == null || m.type() == null) return err(Errno.INVALID_ARGUMENT, "message " + (offset + i) + " is null or has no type");
             if (!m.transfers().isEmpty()) return err(Errno.INVALID_ARGUMENT, "message " + (offset + i) + " carries capabilities: send it with send()");
-            Object data = freeze(m, refusal);
-            if (refusal[0] != null) return err(Errno.INVALID_ARGUMENT, "message " + (offset + i) + ": " + refusal[0]);
-            items[i] = new ChannelObject.Item(pid, m.type(), m.label(), data, ChannelObject.NONE);
+            Object d = m.data();
+            if (!Payloads.passesAsIs(d)) {
+                String[] refusal = new String[1];
+                d = freeze(m, refusal);
+                if (refusal[0] != null) return err(Errno.INVALID_ARGUMENT, "message " + (offset + i) + ": " + refusal[0]);
+            }
+            data[i] = d;
         }
-        int n = offerAll(ch, items);
+        return sendBatch(via, ch, batch, null, 0, data, timeout);
+    }
+
+    @Override
+    public SysResult<Integer> sendData(int channel, MessageType type, int label, Object[] values, int offset, int count, Duration timeout) {
+        process.checkpoint();
+        String bad = checkTimeout(timeout);
+        if (bad == null) bad = badRange("sendData", values == null ? 0 : values.length, offset, count, values == null);
+        if (bad == null && type == null) bad = "sendData needs a message type";
+        if (bad != null) return err(Errno.INVALID_ARGUMENT, bad);
+        Capability via = table.fast(channel, ObjectType.CHANNEL, SEND);
+        if (via == null) return errOf(table.resolve(channel, ObjectType.CHANNEL, SEND));
+        ChannelObject ch = (ChannelObject) via.object();
+        if (ch.closed) return err(Errno.CLOSED, ch.describe() + " is closed");
+        if (timeout.isZero() && ch.full()) return ch.fullError(); // before checking and copying the batch
+        Object[] data = java.util.Arrays.copyOfRange(values, offset, offset + count, Object[].class); // checked and sent from our copy (see sendMany)
+        for (int i = 0; i < count; i++) {
+            Object d = data[i];
+            if (Payloads.passesAsIs(d)) continue;
+            try {
+                data[i] = Payloads.freeze(d);
+            } catch (Payloads.Refused r) {
+                return err(Errno.INVALID_ARGUMENT, "value " + (offset + i) + ": " + r.getMessage());
+            }
+        }
+        return sendBatch(via, ch, null, type, label, data, timeout);
+    }
+
+    /**
+     * Offers a checked batch ({@code messages} with their own types and labels, or one
+     * {@code type}/{@code label} for all), as many as fit; waits only while none fits. One capability
+     * check, one producer turn and one wake-up per batch.
+     */
+    private SysResult<Integer> sendBatch(Capability via, ChannelObject ch, Outgoing[] messages, MessageType type, int label, Object[] data, Duration timeout) {
+        long badge = via.badge();
+        int n = messages != null ? ch.offerMessages(pid, badge, messages, data, data.length) : ch.offerRun(pid, badge, type, label, data, data.length);
         if (n > 0) return sentMany(ch, n);
-        if (timeout.isZero()) return err(Errno.FULL, ch.describe() + " is full");
+        if (timeout.isZero()) return ch.fullError();
         long deadline = deadline(timeout);
+        long spinUntil = System.nanoTime() + kernel.options().spinNanos();
         Thread me = Thread.currentThread();
         ch.senders.add(me);
         try (KoshProcess.BlockScope ignored = process.block(BlockReason.IPC)) {
             while (true) {
-                n = offerAll(ch, items);
+                n = messages != null ? ch.offerMessages(pid, badge, messages, data, data.length) : ch.offerRun(pid, badge, type, label, data, data.length);
                 if (n > 0) return sentMany(ch, n);
-                if (!via.live()) return err(Errno.REVOKED, "the capability for " + ch.describe() + " was revoked");
-                if (ch.closed) return err(Errno.CLOSED, ch.describe() + " was closed");
-                if (me.isInterrupted()) {
-                    Thread.interrupted();
-                    process.checkpoint();
-                    return err(Errno.CLOSED, "send interrupted");
+                SysResult<Integer> stop = stopSending(via, ch, deadline, timeout, me);
+                if (stop != null) {
+                    if (((SysResult.Err<Integer>) stop).errno() == Errno.CLOSED) process.checkpoint();
+                    return stop;
                 }
-                if (System.nanoTime() - deadline >= 0) return err(Errno.TIMEOUT, ch.describe() + " still full after " + timeout.toMillis() + " ms");
-                LockSupport.parkNanos(ch, Math.min(deadline - System.nanoTime(), 1_000_000L));
+                waitForRoom(ch, spinUntil, deadline);
             }
         } finally {
             ch.senders.remove(me);
         }
     }
 
-    /** Offers items in order until one does not fit; answers how many went in. One producer turn for the batch. */
-    private static int offerAll(ChannelObject ch, ChannelObject.Item[] items) {
-        if (!ch.singleSender) {
-            int n = 0;
-            while (n < items.length && ch.queue.offer(items[n])) n++;
-            return n;
-        }
-        while (!ch.producer.compareAndSet(false, true)) Thread.onSpinWait(); // volatile CAS: the SPSC producer side is ours
-        try {
-            int n = 0;
-            while (n < items.length && ch.queue.offer(items[n])) n++; // ordered (release) index store per item, no fence
-            return n;
-        } finally {
-            ch.producer.set(false); // volatile store: the next sender sees our indices
-        }
-    }
-
     private static SysResult<Integer> sentMany(ChannelObject ch, int n) {
-        ch.sent.add(n);
         ch.receivers.wakeAll(); // one fence per batch, then wake the receiver if it is parked
         return SysResult.ok(n);
     }
+
+    private static SysResult<Void> sent(ChannelObject ch) {
+        ch.receivers.wakeAll(); // fence, then wake the receiver if it is parked
+        return okNull();
+    }
+
+    /** What a channel receive hands over: one {@link Message}, a {@code Message[]} batch, or a data batch. */
+    private static final int ONE = 0, MANY = 1, DATA = 2;
 
     @Override
     public SysResult<Integer> receiveMany(int channel, Message[] into, Duration timeout) {
@@ -728,75 +771,95 @@ public final class ProcessIpc implements Ipc {
         if (into == null || into.length == 0) return err(Errno.INVALID_ARGUMENT, "receiveMany needs a non-empty array");
         Capability via = table.fast(channel, ObjectType.CHANNEL, RECEIVE);
         if (via == null) return errOf(table.resolve(channel, ObjectType.CHANNEL, RECEIVE));
-        ChannelObject ch = (ChannelObject) via.object();
-        SysResult<Message> first = receiveChannel(via, ch, timeout, into);
-        if (!(first instanceof SysResult.Ok<Message>)) return errOf(first);
-        return SysResult.ok(((SysResult.Ok<Message>) first).value().label()); // the count, see drainInto
+        return receiveChannel(via, (ChannelObject) via.object(), timeout, MANY, into);
     }
 
-    private static SysResult<Void> sent(ChannelObject ch) {
-        ch.sent.increment();
-        ch.receivers.wakeAll(); // fence, then wake the receiver if it is parked
-        return okNull();
+    @Override
+    public SysResult<ChannelBatch> receiveData(int channel, Object[] into, Duration timeout) {
+        process.checkpoint();
+        String badTimeout = checkTimeout(timeout);
+        if (badTimeout != null) return err(Errno.INVALID_ARGUMENT, badTimeout);
+        if (into == null || into.length == 0 || into.getClass() != Object[].class) {
+            return err(Errno.INVALID_ARGUMENT, "receiveData needs a non-empty Object[] (" + (into == null ? "null" : into.getClass().getSimpleName()) + ")");
+        }
+        Capability via = table.fast(channel, ObjectType.CHANNEL, RECEIVE);
+        if (via == null) return errOf(table.resolve(channel, ObjectType.CHANNEL, RECEIVE));
+        return receiveChannel(via, (ChannelObject) via.object(), timeout, DATA, into);
     }
 
     private SysResult<Message> receiveChannel(Capability via, ChannelObject ch, Duration timeout) {
-        return receiveChannel(via, ch, timeout, null);
+        return receiveChannel(via, ch, timeout, ONE, null);
     }
 
-    /** With {@code batch}: fills it after the first message and answers a count message (see {@link #drainInto}). */
-    private SysResult<Message> receiveChannel(Capability via, ChannelObject ch, Duration timeout, Message[] batch) {
-        if (ch.consumer.compareAndSet(false, true)) { // fast path: no clock reads when a message is waiting
+    /** Waits for the first message (one receiving thread at a time), then hands over what {@code mode} asks for. */
+    private <R> SysResult<R> receiveChannel(Capability via, ChannelObject ch, Duration timeout, int mode, Object[] into) {
+        if (ch.tryConsume()) { // fast path: no clock reads when a message is waiting
             try {
-                ChannelObject.Item item = ch.queue.poll();
-                if (item != null) return batch == null ? delivered(via, ch, item) : drainInto(via, ch, item, batch);
+                SysResult<R> got = deliver(ch, mode, into);
+                if (got != null) return got;
             } finally {
-                ch.consumer.set(false);
+                ch.releaseConsumer();
             }
         }
         long deadline = deadline(timeout);
         long spinUntil = System.nanoTime() + kernel.options().spinNanos();
         Thread me = Thread.currentThread();
         boolean registered = false;
-        while (!ch.consumer.compareAndSet(false, true)) { // one receiving thread at a time (MPSC queue)
+        while (!ch.tryConsume()) { // one receiving thread at a time
             SysResult<Message> stop = stopWaiting(via, false, ch, deadline, timeout, me, false);
-            if (stop != null) return stop;
+            if (stop != null) return errOf(stop);
             Thread.onSpinWait();
         }
         try {
             while (true) {
-                ChannelObject.Item item = ch.queue.poll();
-                if (item != null) return batch == null ? delivered(via, ch, item) : drainInto(via, ch, item, batch);
-                SysResult<Message> stop = stopWaiting(via, ch.closed && ch.queue.isEmpty(), ch, deadline, timeout, me, false);
-                if (stop != null) return stop;
+                SysResult<R> got = deliver(ch, mode, into);
+                if (got != null) return got;
+                SysResult<Message> stop = stopWaiting(via, ch.closed && ch.drained(), ch, deadline, timeout, me, false);
+                if (stop != null) return errOf(stop);
                 registered = idle(ch, ch.receivers, registered, spinUntil, deadline, me);
             }
         } finally {
             if (registered) ch.receivers.remove(me);
-            ch.consumer.set(false);
+            ch.releaseConsumer();
         }
     }
 
-    /** The first item and what else is queued, up to {@code into.length}; consumer held. Answers the count as the label of a marker message. */
-    private SysResult<Message> drainInto(Capability via, ChannelObject ch, ChannelObject.Item first, Message[] into) {
-        long badge = via.badge();
-        into[0] = message(first, badge);
-        int n = 1;
-        ChannelObject.Item item;
-        while (n < into.length && (item = ch.queue.poll()) != null) into[n++] = message(item, badge);
-        if (!ch.senders.isEmpty()) ch.senders.wakeAll(); // once per batch
-        return SysResult.ok(new Message(0, pid, MessageType.SYSTEM_CALL, n, null, NO_HANDLES, 0, 0));
+    /** Consumer held: what is waiting, as {@code mode} asks, or null if nothing is. Wakes waiting senders once. */
+    @SuppressWarnings("unchecked")
+    private <R> SysResult<R> deliver(ChannelObject ch, int mode, Object[] into) {
+        SysResult<?> r;
+        if (mode == DATA) {
+            int n = ch.drain(into, into.length);
+            if (n == 0) return null;
+            ChannelObject.Header h = ch.taken();
+            r = SysResult.ok(new ChannelBatch(n, h.sender, h.badge, h.type, h.label, attachTaken(h)));
+        } else {
+            Object data = ch.takeOne();
+            if (data == ChannelObject.EMPTY) return null;
+            Message first = message(ch.taken(), data);
+            if (mode == ONE) {
+                r = SysResult.ok(first);
+            } else {
+                into[0] = first;
+                int n = 1;
+                while (n < into.length && (data = ch.takeOne()) != ChannelObject.EMPTY) into[n++] = message(ch.taken(), data);
+                r = SysResult.ok(n);
+            }
+        }
+        if (!ch.senders.isEmpty()) ch.senders.wakeAll(); // once per call
+        return (SysResult<R>) r;
     }
 
-    private Message message(ChannelObject.Item item, long badge) {
-        List<Integer> handles = attachAll(item.carried(), table);
-        return new Message(item.sender(), pid, item.type(), item.label(), item.data(), handles, badge, 0);
+    private Message message(ChannelObject.Header h, Object data) {
+        return new Message(h.sender, pid, h.type, h.label, data, attachTaken(h), h.badge, 0);
     }
 
-    private SysResult<Message> delivered(Capability via, ChannelObject ch, ChannelObject.Item item) {
-        if (!ch.senders.isEmpty()) ch.senders.wakeAll();
-        List<Integer> handles = attachAll(item.carried(), table);
-        return SysResult.ok(new Message(item.sender(), pid, item.type(), item.label(), item.data(), handles, via.badge(), 0));
+    /** The capabilities a taken message carried, installed in this table (once: the header forgets them). */
+    private List<Integer> attachTaken(ChannelObject.Header h) {
+        Capability[] carried = h.carried;
+        if (carried.length == 0) return NO_HANDLES;
+        h.carried = ChannelObject.NONE;
+        return attachAll(carried, table);
     }
 
     @Override

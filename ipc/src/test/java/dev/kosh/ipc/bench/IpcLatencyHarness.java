@@ -1,27 +1,14 @@
 package dev.kosh.ipc.bench;
 
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 import org.HdrHistogram.Histogram;
-import org.jctools.queues.SpscArrayQueue;
-
-import dev.kosh.api.Ipc;
-import dev.kosh.api.Message;
-import dev.kosh.api.Outgoing;
-import dev.kosh.api.Right;
-import dev.kosh.api.Rights;
-import dev.kosh.api.SysResult;
-import dev.kosh.ipc.IpcKernel;
-import dev.kosh.ipc.testing.IpcHarness;
-import dev.kosh.kernel.process.KoshProcess;
 
 /**
  * Latency percentiles (HdrHistogram) of every round trip in {@link PingPongs}, and 1P1C channel
- * throughput against raw JCTools SPSC, all in one run, with the ratios the IPC targets name.
+ * throughput against raw JCTools SPSC (the flows of {@link ChannelThroughputProbe}), all in one run, with the ratios the IPC targets name.
  * Not a unit test; run with
  * {@code java -cp <test classpath> dev.kosh.ipc.bench.IpcLatencyHarness [roundTrips] [messages]}.
  */
@@ -65,93 +52,6 @@ public final class IpcLatencyHarness {
         return (after - before) / (double) n;
     }
 
-    /** Messages per second from one producer thread to one consumer thread. */
-    static double throughput(Callable<Runnable[]> setup, long messages) throws Exception {
-        Runnable[] sides = setup.call();
-        Thread consumer = Thread.ofPlatform().start(sides[1]);
-        long t0 = System.nanoTime();
-        sides[0].run();
-        consumer.join();
-        return messages / ((System.nanoTime() - t0) / 1e9);
-    }
-
-    static Runnable[] rawSpsc(long messages) {
-        SpscArrayQueue<Long> q = new SpscArrayQueue<>(1024);
-        Long m = 42L;
-        return new Runnable[] {
-            () -> {
-                for (long i = 0; i < messages; i++) while (!q.offer(m)) Thread.onSpinWait();
-            },
-            () -> {
-                for (long i = 0; i < messages; i++) while (q.poll() == null) Thread.onSpinWait();
-            }
-        };
-    }
-
-    static IpcHarness channelKernel;
-
-    static Runnable[] kernelChannel(long messages) {
-        return kernelChannel(messages, false);
-    }
-
-    /** Batched system calls ({@code sendMany} / {@code receiveMany}, {@code batch} per call) on a single-sender channel. */
-    static Runnable[] kernelChannelBatched(long messages, int batch) {
-        channelKernel = new IpcHarness(IpcKernel.Options.DEFAULT.withSpinNanos(1_000_000));
-        KoshProcess producer = channelKernel.idle("producer");
-        KoshProcess consumer = channelKernel.idle("consumer");
-        Ipc pi = channelKernel.ipc(producer);
-        Ipc ci = channelKernel.ipc(consumer);
-        int ch = ci.createChannel(1024, true).orThrow();
-        int send = channelKernel.ipc.space().grant(consumer.capabilityTable().lookup(ch), producer.capabilityTable(),
-                Rights.of(Right.SEND), 0).orThrow();
-        Outgoing[] out = new Outgoing[batch];
-        java.util.Arrays.fill(out, Outgoing.of(0, 42L));
-        return new Runnable[] {
-            () -> {
-                long left = messages;
-                while (left > 0) {
-                    int n = (int) Math.min(batch, left);
-                    if (pi.sendMany(send, out, 0, n, Duration.ZERO) instanceof SysResult.Ok<Integer>(Integer sent)) left -= sent;
-                    else Thread.onSpinWait(); // FULL: back-pressure, retry
-                }
-            },
-            () -> {
-                Duration wait = Duration.ofSeconds(5);
-                Message[] in = new Message[batch];
-                long got = 0;
-                while (got < messages) {
-                    if (!(ci.receiveMany(ch, in, wait) instanceof SysResult.Ok<Integer>(Integer n))) throw new AssertionError("lost messages after " + got);
-                    got += n;
-                }
-            }
-        };
-    }
-
-    static Runnable[] kernelChannel(long messages, boolean singleSender) {
-        channelKernel = new IpcHarness(IpcKernel.Options.DEFAULT.withSpinNanos(1_000_000));
-        KoshProcess producer = channelKernel.idle("producer");
-        KoshProcess consumer = channelKernel.idle("consumer");
-        Ipc pi = channelKernel.ipc(producer);
-        Ipc ci = channelKernel.ipc(consumer);
-        int ch = ci.createChannel(1024, singleSender).orThrow();
-        int send = channelKernel.ipc.space().grant(consumer.capabilityTable().lookup(ch), producer.capabilityTable(),
-                Rights.of(Right.SEND), 0).orThrow();
-        Outgoing m = Outgoing.of(0, 42L);
-        return new Runnable[] {
-            () -> {
-                for (long i = 0; i < messages; i++) {
-                    while (!pi.send(send, m, Duration.ZERO).isOk()) Thread.onSpinWait(); // FULL: back-pressure, retry
-                }
-            },
-            () -> {
-                Duration wait = Duration.ofSeconds(5);
-                for (long i = 0; i < messages; i++) {
-                    if (!(ci.receive(ch, wait) instanceof SysResult.Ok<Message>)) throw new AssertionError("lost message " + i);
-                }
-            }
-        };
-    }
-
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         long messages = args.length > 1 ? Long.parseLong(args[1]) : 5_000_000L;
@@ -178,20 +78,25 @@ public final class IpcLatencyHarness {
         System.out.println(String.format(Locale.ROOT, "allocated per round trip, client + server thread: kernel call %.0f bytes, raw SPSC %.0f bytes",
                 bytesPerRoundTrip(new PingPongs.KernelCall(1_000_000_000L), warm, n), bytesPerRoundTrip(new PingPongs.RawSpsc(), warm, n)));
 
-        double rawTput = 0, kernelTput = 0, spscTput = 0, batchTput = 0;
+        // channel 1P1C: the flows of ChannelThroughputProbe (same queue capacity, payload, batch size and threads)
+        Map<String, ChannelThroughputProbe.Flow> flows = new LinkedHashMap<>();
+        flows.put("raw JCTools SPSC, offer/poll", new ChannelThroughputProbe.RawSpsc());
+        flows.put("raw JCTools SPSC, fill/drain 256", new ChannelThroughputProbe.RawSpscBatched());
+        flows.put("raw JCTools SPSC, Object[256] copies", new ChannelThroughputProbe.RawSpscArrays());
+        flows.put("kernel MPSC, send/receive", new ChannelThroughputProbe.KernelSingle(false));
+        flows.put("kernel SPSC, send/receive", new ChannelThroughputProbe.KernelSingle(true));
+        flows.put("kernel SPSC, sendMany/receiveMany 256", new ChannelThroughputProbe.KernelMany(true));
+        flows.put("kernel SPSC, sendData/receiveData 256", new ChannelThroughputProbe.KernelData(true));
+        Map<String, Double> tput = new LinkedHashMap<>();
         for (int round = 0; round < 3; round++) { // the last round is reported
-            rawTput = throughput(() -> rawSpsc(messages), messages);
-            kernelTput = throughput(() -> kernelChannel(messages, false), messages);
-            channelKernel.close();
-            spscTput = throughput(() -> kernelChannel(messages, true), messages);
-            channelKernel.close();
-            batchTput = throughput(() -> kernelChannelBatched(messages, 256), messages);
-            channelKernel.close();
+            for (var f : flows.entrySet()) tput.put(f.getKey(), ChannelThroughputProbe.window(f.getValue(), messages).perSecond());
         }
-        System.out.println(String.format(Locale.ROOT, "channel 1P1C: raw JCTools SPSC %.1f M msg/s", rawTput / 1e6));
-        System.out.println(String.format(Locale.ROOT, "  kernel channel, send/receive per message (MPSC)   %.1f M msg/s = %.0f %%", kernelTput / 1e6, 100 * kernelTput / rawTput));
-        System.out.println(String.format(Locale.ROOT, "  kernel channel, send/receive per message (SPSC)   %.1f M msg/s = %.0f %%", spscTput / 1e6, 100 * spscTput / rawTput));
-        System.out.println(String.format(Locale.ROOT, "  kernel channel, sendMany/receiveMany 256 (SPSC)   %.1f M msg/s = %.0f %% (target >= 60 %%)", batchTput / 1e6, 100 * batchTput / rawTput));
+        double rawChannel = tput.get("raw JCTools SPSC, offer/poll");
+        System.out.println(String.format(Locale.ROOT, "channel 1P1C: raw JCTools SPSC %.1f M msg/s", rawChannel / 1e6));
+        for (var t : tput.entrySet()) {
+            System.out.println(String.format(Locale.ROOT, "  %-40s %8.1f M msg/s = %4.0f %% of raw offer/poll", t.getKey(), t.getValue() / 1e6, 100 * t.getValue() / rawChannel));
+        }
+        for (ChannelThroughputProbe.Flow f : flows.values()) f.close();
         System.exit(0);
     }
 }
