@@ -198,11 +198,17 @@ class HardwareGrantsTest {
         assertEquals(0, b.memory().get(ValueLayout.JAVA_LONG, 8000));
         b.memory().set(ValueLayout.JAVA_LONG, 8000, 42);
         assertEquals(42, memory.segment(b.busAddress(), b.length()).get(ValueLayout.JAVA_LONG, 8000), "the bus address is where the bytes are");
+        java.nio.ByteBuffer bytes = b.bytes(); // what a driver bundle uses: no java.lang.foreign
+        assertEquals(b.length(), bytes.remaining());
+        assertEquals(42, bytes.getLong(8000), "the same bytes, little-endian as the device sees them");
+        bytes.putInt(12, 0xCAFE);
+        assertEquals(0xCAFE, memory.segment(b.busAddress(), b.length()).get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 12));
 
         DmaBuffer theirs = assertInstanceOf(DmaAccess.Dma.Allocated.class, contexts.get("right").dma().allocate(0, 4096)).buffer();
         assertFalse(dma.release(theirs), "a driver cannot release another driver's buffer");
         assertTrue(dma.release(b));
         assertThrows(IllegalStateException.class, () -> b.memory().get(ValueLayout.JAVA_LONG, 0), "a released buffer is out of reach");
+        assertThrows(IllegalStateException.class, () -> bytes.getLong(0), "so is a view a driver kept");
         assertFalse(dma.release(b));
         assertInstanceOf(DmaAccess.Dma.Refused.class, dma.allocate(1, 4096));
         assertInstanceOf(DmaAccess.Dma.Refused.class, dma.allocate(0, 0));
