@@ -263,6 +263,46 @@ class ChannelBatchTest {
     }
 
     @Test
+    void aSendRacingCloseIsEitherReceivedOrRefusedNeverAcknowledgedAndLost() throws Exception {
+        for (boolean single : new boolean[] {true, false}) {
+            for (int round = 0; round < 200; round++) {
+                int ch = ok(r.createChannel(64, single));
+                int send = give(ch, sender, 0, Right.SEND);
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+                var acknowledged = inThread(() -> {
+                    int ok = 0;
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        return -1;
+                    }
+                    for (int i = 0; i < 10_000; i++) {
+                        SysResult<?> res = (i & 1) == 0 ? s.send(send, Outgoing.of(0, i), Duration.ofMillis(50))
+                                : s.sendData(send, T, 0, values(i, 1), 0, 1, Duration.ofMillis(50));
+                        if (res instanceof SysResult.Ok<?>) ok++;
+                        else if (errno(res) == Errno.CLOSED) break;
+                    }
+                    return ok;
+                });
+                var received = inThread(() -> {
+                    int n = 0;
+                    while (true) {
+                        SysResult<Message> m = r.receive(ch, LONG);
+                        if (m instanceof SysResult.Ok<Message>) n++;
+                        else return errno(m) == Errno.CLOSED ? n : -1;
+                    }
+                });
+                go.countDown();
+                Thread.sleep(0, 200_000 + (round % 7) * 50_000);
+                ok(r.closeChannel(ch));
+                int acked = acknowledged.get(10, TimeUnit.SECONDS);
+                assertEquals(acked, (int) received.get(10, TimeUnit.SECONDS),
+                        (single ? "single" : "multi") + "-sender round " + round + ": every message answered OK was received before CLOSED");
+            }
+        }
+    }
+
+    @Test
     void aWaitingBatchSenderProceedsAsSoonAsThereIsRoom() throws Exception {
         int ch = ok(r.createChannel(4, true));
         int send = give(ch, sender, 0, Right.SEND);

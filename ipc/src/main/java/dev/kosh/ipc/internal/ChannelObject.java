@@ -112,6 +112,8 @@ public final class ChannelObject extends KernelObject {
     private final CapabilitySpace space;
     private final IpcObjects registry;
     volatile boolean closed;
+    /** Set in a multi-sender channel's {@code produced} by {@link #close}: no reservation after it. */
+    private static final long CLOSED_BIT = 1L << 62;
     /** Multi-sender channels: {@code consumed} + capacity as last read; a sender re-reads {@code consumed} only past it. */
     private volatile long producerLimit;
 
@@ -234,6 +236,7 @@ public final class ChannelObject extends KernelObject {
     private int reserve(int wanted) {
         while (true) {
             long p = out.produced;
+            if ((p & CLOSED_BIT) != 0) return 0; // closed: see close()
             long limit = producerLimit;
             if (p + wanted > limit) {
                 producerLimit = limit = in.consumed + capacity; // racy but safe: any value read from consumed is a valid limit
@@ -269,7 +272,7 @@ public final class ChannelObject extends KernelObject {
         acquireProducer();
         try {
             long p = out.produced;
-            if (room(p, 1) < 1 || !header(sender, badge, type, label, carried)) return false;
+            if (closed || room(p, 1) < 1 || !header(sender, badge, type, label, carried)) return false;
             if (!queue.offer(data == null ? NULL : data)) return false;
             PRODUCED.setRelease(out, p + 1);
             return true;
@@ -291,7 +294,7 @@ public final class ChannelObject extends KernelObject {
         acquireProducer();
         try {
             long p = out.produced;
-            int k = Math.min(n, room(p, n));
+            int k = closed ? 0 : Math.min(n, room(p, n));
             if (k <= 0 || !header(sender, badge, type, label, NONE)) return 0;
             if (!queue.offer(new Chunk(data, 0, k, null))) return 0; // one slot for the batch (data is the caller's private copy)
             PRODUCED.setRelease(out, p + k);
@@ -318,7 +321,7 @@ public final class ChannelObject extends KernelObject {
         acquireProducer();
         try {
             long p = out.produced;
-            int k = Math.min(n, room(p, n));
+            int k = closed ? 0 : Math.min(n, room(p, n));
             int i = 0;
             while (i < k) { // one header (if it changed) and one chunk per run of equal type and label
                 MessageType type = messages[i].type();
@@ -469,14 +472,14 @@ public final class ChannelObject extends KernelObject {
 
     /** True if nothing is left to receive (consumer side). */
     boolean drained() {
-        return in.chunk == null && queue.isEmpty();
+        return in.chunk == null && queue.isEmpty() && in.consumed == (out.produced & ~CLOSED_BIT);
     }
 
     // ---- state -------------------------------------------------------------------------------
 
     /** True if no message fits now (a hint for a sender that would otherwise check and copy a whole batch first). */
     boolean full() {
-        return out.produced - in.consumed >= capacity;
+        return (out.produced & ~CLOSED_BIT) - in.consumed >= capacity;
     }
 
     /** The FULL answer, made once: a sender retrying on a full channel allocates nothing. */
@@ -490,7 +493,7 @@ public final class ChannelObject extends KernelObject {
     private dev.kosh.api.SysResult<?> fullError;
 
     public int depth() {
-        return (int) Math.max(0, out.produced - in.consumed);
+        return (int) Math.max(0, (out.produced & ~CLOSED_BIT) - in.consumed);
     }
 
     public int capacity() {
@@ -498,15 +501,33 @@ public final class ChannelObject extends KernelObject {
     }
 
     public long sent() {
-        return out.produced;
+        return out.produced & ~CLOSED_BIT;
     }
 
     public boolean closed() {
         return closed;
     }
 
+    /**
+     * Closes the channel so that a message is either queued before the close (and the receiver gets
+     * it before CLOSED) or refused with CLOSED — never answered OK and then stranded. A single
+     * sender checks {@code closed} holding the producer side, which close takes too; multi-sender
+     * channels reserve room with a CAS on {@code produced}, into which close puts
+     * {@link #CLOSED_BIT}: a reservation made before it is a message the receiver waits for
+     * ({@link #drained} compares the counts), none can be made after it.
+     */
     void close() {
-        closed = true;
+        if (singleSender) {
+            acquireProducer();
+            closed = true;
+            releaseProducer();
+        } else {
+            long p;
+            do {
+                p = out.produced;
+            } while ((p & CLOSED_BIT) == 0 && !PRODUCED.compareAndSet(out, p, p | CLOSED_BIT));
+            closed = true;
+        }
         receivers.wakeAll();
         senders.wakeAll();
     }

@@ -611,9 +611,9 @@ public final class ProcessIpc implements Ipc {
         if (!(detached instanceof SysResult.Ok<Capability[]>(Capability[] carried))) return errOf(detached);
         long badge = via.badge(); // the receiver sees the badge of the capability the sender used
         if (ch.offerOne(pid, badge, message.type(), message.label(), data, carried)) return sent(ch);
-        if (timeout.isZero()) {
+        if (timeout.isZero() || ch.closed) {
             discardAll(carried);
-            return ch.fullError();
+            return ch.closed ? err(Errno.CLOSED, ch.describe() + " was closed") : ch.fullError();
         }
         long deadline = deadline(timeout);
         long spinUntil = System.nanoTime() + kernel.options().spinNanos();
@@ -729,6 +729,7 @@ public final class ProcessIpc implements Ipc {
         long badge = via.badge();
         int n = messages != null ? ch.offerMessages(pid, badge, messages, data, data.length) : ch.offerRun(pid, badge, type, label, data, data.length);
         if (n > 0) return sentMany(ch, n);
+        if (ch.closed) return err(Errno.CLOSED, ch.describe() + " was closed");
         if (timeout.isZero()) return ch.fullError();
         long deadline = deadline(timeout);
         long spinUntil = System.nanoTime() + kernel.options().spinNanos();
