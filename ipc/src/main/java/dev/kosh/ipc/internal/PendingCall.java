@@ -117,20 +117,22 @@ public final class PendingCall extends KernelObject {
 
     /** Ends the call with an error (from QUEUED or RECEIVED) and wakes the client. */
     boolean fail(int from, Errno errno, String message) {
+        long call = sequence; // read before the state changes: see completeDirectly
         if (!cas(from, REPLYING)) return false;
         failure = errno;
         failureMessage = message;
         state = FAILED; // volatile store publishes failure and failureMessage
         wakeClient();
-        slot.done(sequence, true);
+        slot.done(call, true);
         return true;
     }
 
     void complete(int sender, MessageType type, int label, Object data, java.util.List<Integer> handles) {
+        long call = sequence; // read before the state changes: see completeDirectly
         slot.set(sender, type, label, data, handles);
         state = REPLIED; // volatile store publishes the reply (only the REPLYING owner calls this)
         wakeClient();
-        slot.done(sequence, false);
+        slot.done(call, false);
     }
 
     /**
@@ -141,10 +143,16 @@ public final class PendingCall extends KernelObject {
      * record is not reused). Wakes the client and marks the {@link #slot} done.
      */
     boolean completeDirectly(int sender, MessageType type, int label, Object data) {
+        // The number of the call being answered, read while the call is still ours: once the state
+        // says REPLIED, a client that sees it (its parked path reads the state, not the slot) may
+        // re-arm the record and bump the sequence before the done below, and a done carrying the
+        // *new* number would pass this answer off as the next call's (a stale reply, seen in
+        // EndpointTest under load).
+        long call = sequence;
         slot.set(sender, type, label, data, java.util.List.of());
         if (!STATE.compareAndSet(this, RECEIVED, REPLIED)) return false;
         wakeClient(); // at once, while the line is still ours: the client re-arms the record for its next call soon
-        slot.done(sequence, false); // the last touch of this record: the client may reuse it from here
+        slot.done(call, false); // the last touch of this record: the client may reuse it from here
         return true;
     }
 
