@@ -64,6 +64,24 @@ public final class ChannelObject extends KernelObject {
         final boolean sameRun(int sender, long badge, MessageType type, int label) {
             return this.label == label && this.type == type && this.badge == badge && this.sender == sender && carried.length == 0;
         }
+
+        /**
+         * Takes the carried capabilities, once: the receiver installing them and a destruction
+         * discarding them may race, and exactly one of them gets the array (the other {@link #NONE}).
+         */
+        final Capability[] take() {
+            return carried.length == 0 ? NONE : (Capability[]) CARRIED.getAndSet(this, NONE);
+        }
+
+        private static final VarHandle CARRIED;
+
+        static {
+            try {
+                CARRIED = MethodHandles.lookup().findVarHandle(Header.class, "carried", Capability[].class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
     }
 
     /** One queued message of a multi-sender channel: its header and its data. */
@@ -552,9 +570,7 @@ public final class ChannelObject extends KernelObject {
     }
 
     private void discard(Header h) {
-        Capability[] carried = h.carried;
-        h.carried = NONE;
-        for (Capability c : carried) space.discard(c);
+        for (Capability c : h.take()) space.discard(c);
     }
 
     @Override

@@ -857,10 +857,8 @@ public final class ProcessIpc implements Ipc {
 
     /** The capabilities a taken message carried, installed in this table (once: the header forgets them). */
     private List<Integer> attachTaken(ChannelObject.Header h) {
-        Capability[] carried = h.carried;
-        if (carried.length == 0) return NO_HANDLES;
-        h.carried = ChannelObject.NONE;
-        return attachAll(carried, table);
+        Capability[] carried = h.take();
+        return carried.length == 0 ? NO_HANDLES : attachAll(carried, table);
     }
 
     @Override
