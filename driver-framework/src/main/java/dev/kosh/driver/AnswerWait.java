@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * parking, which catches a caller's next request without waking the driver.
  *
  * <p>Thread-safe: the average is a racy volatile (a lost update skews it for one call); the CPU
- * sample is taken by whichever caller finds it older than {@link #SAMPLE_NANOS}.
+ * sample is taken off the request path, by the driver manager's deadline watchdog.
  */
 final class AnswerWait {
     /** The longest a caller spins. */
@@ -74,15 +74,22 @@ final class AnswerWait {
         return averageNanos;
     }
 
-    /** Whether other processes leave this one a CPU to spin on (sampled at most every {@link #SAMPLE_NANOS}). */
+    /** Whether other processes leave this one a CPU to spin on, as last {@link #sampleLoad sampled}. */
     static boolean spareCpu() {
         Boolean forced = spareOverride;
-        if (forced != null) return forced;
-        long now = System.nanoTime();
+        return forced != null ? forced : spareCpu;
+    }
+
+    /**
+     * Samples the machine's CPU load if the last sample is older than {@link #SAMPLE_NANOS}. Called
+     * by the driver manager's deadline watchdog on each of its turns (it runs while any driver is
+     * live), so the {@code /proc} read never lands on a caller's or a driver's request path. Until
+     * the first sample nobody spins.
+     */
+    static void sampleLoad(long now) {
         long last = sampledAt.get();
         if (now - last >= SAMPLE_NANOS && sampledAt.compareAndSet(last, now)) spareCpu = spare(OS == null ? -1 : OS.getCpuLoad(),
                 OS == null ? -1 : OS.getProcessCpuLoad(), CPUS);
-        return spareCpu;
     }
 
     /**

@@ -733,6 +733,7 @@ public final class DriverManager {
     private void deadlineLoop() {
         while (!shuttingDown) {
             long now = System.nanoTime();
+            AnswerWait.sampleLoad(now); // here, not on the request path: it reads /proc
             long shortest = Long.MAX_VALUE;
             boolean live = false;
             for (Slot s : slots.values()) {
