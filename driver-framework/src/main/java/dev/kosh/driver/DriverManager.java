@@ -18,6 +18,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 import dev.kosh.api.Errno;
 import dev.kosh.api.ExitStatus;
@@ -125,6 +126,9 @@ public final class DriverManager {
     /** Why instance {@code pid} of a driver faulted, and where it was (innermost frames first; may be empty). */
     record Fault(int pid, String cause, List<String> stack) {}
 
+    /** A request an instance is serving: its request-journal number (0: not journaled) and since when (nanoTime). */
+    private record Serving(DriverHost.Pending pending, long seq, long since) {}
+
     /** One driver's place in the manager. */
     static final class Slot {
         final String name;
@@ -140,6 +144,13 @@ public final class DriverManager {
         /** The interrupt lines, ports and DMA buffers behind {@link #context}; null for a driver of no device. */
         final HardwareGrants grants;
         final MpscChannel<DriverHost.Pending> channel = new MpscChannel<>(CHANNEL_CAPACITY);
+        /**
+         * Held by whoever takes requests out of {@link #channel}: its queue allows one consumer at a
+         * time, and a killed instance's thread may still be leaving {@code receive} when its successor
+         * starts (or when the manager drains the channel on close). Two consumers at once duplicate
+         * a request or, worse, rewind the queue's consumer index and lose one.
+         */
+        final ReentrantLock consumer = new ReentrantLock();
         /** How fast this driver answers: whether a caller spins for the answer or parks at once. */
         final AnswerWait answers = new AnswerWait();
         /** Requests of a faulted instance to serve before the channel (idempotent ones only). */
@@ -153,13 +164,23 @@ public final class DriverManager {
         final Deque<String> lastRequests = new ArrayDeque<>(); // guarded by itself
         volatile DriverState state = DriverState.STARTING;
         volatile KoshProcess process;
-        /** The request the current instance is serving; taken over by the exit hook when it dies. Written under this. */
-        volatile DriverHost.Pending inFlight;
-        volatile long inFlightSince;
+        /**
+         * The requests the current instance is serving, oldest first (one, for a driver served one
+         * request at a time; up to its {@code maxInFlight} for a {@code ConcurrentDriver}); taken
+         * over by the exit hook when it dies. Guarded by this.
+         */
+        private final ArrayList<Serving> serving = new ArrayList<>(4);
+        /**
+         * The oldest of {@link #serving} and since when, for the deadline watchdog to read without
+         * the monitor: {@code oldestSince} is written before {@code oldest}, so a reader that reads
+         * {@code oldest} first gets a time no earlier than that request's. Written under this.
+         */
+        volatile DriverHost.Pending oldest;
+        volatile long oldestSince;
         /** Why the instance {@code fault.pid} faulted, said by that instance (or the manager, for a hang). */
         volatile Fault fault;
-        /** The last instance the exit hook buried: its late steps are ignored. Guarded by this. */
-        private int exitedPid;
+        /** The last instance the exit hook buried: its late steps are ignored. Written under this. */
+        private volatile int exitedPid;
         /** The instance the manager is killing for a hang (so that it is killed once). Guarded by this. */
         private int killingPid;
         volatile String lastError = "";
@@ -168,10 +189,8 @@ public final class DriverManager {
         private final Journal journal;
         /** Where this driver's requests are journaled before dispatch; null: no request journal (in-flight kept in memory only). */
         private final RequestJournal.Log log;
-        /** The request journal's number for {@link #inFlight}; 0 if it could not be journaled. Guarded by this. */
-        private long inFlightSeq;
-        /** Whether the last request {@link #exited} took over was read back from the request journal. */
-        volatile boolean orphanFromJournal;
+        /** How many of the requests {@link #exited} last took over were read back from the request journal. */
+        volatile int orphansFromJournal;
         /** Request-journal operations that failed; the first is journaled. Guarded by this. */
         private long journalFailures;
 
@@ -221,6 +240,12 @@ public final class DriverManager {
             return false;
         }
 
+        /** Whether instance {@code pid} is the one serving this driver (not one the exit hook buried or a successor replaced). */
+        boolean current(int pid) {
+            KoshProcess p = process;
+            return p != null && p.pid() == pid && exitedPid != pid;
+        }
+
         DriverHost.Pending nextReplay() {
             return replay.pollFirst();
         }
@@ -252,9 +277,12 @@ public final class DriverManager {
         synchronized boolean begin(int pid, DriverHost.Pending p) {
             KoshProcess current = process;
             if (current == null || current.pid() != pid || exitedPid == pid) return false;
-            inFlightSince = System.nanoTime();
-            inFlight = p;
-            if (log != null) inFlightSeq = journaled(p);
+            long now = System.nanoTime();
+            serving.add(new Serving(p, log == null ? 0 : journaled(p), now));
+            if (serving.size() == 1) {
+                oldestSince = now;
+                oldest = p;
+            }
             synchronized (lastRequests) {
                 lastRequests.addLast(p.request().operation() + "(" + p.request().payloadLength() + " B"
                         + (p.request().idempotent() ? ", idempotent" : "") + ")");
@@ -270,12 +298,23 @@ public final class DriverManager {
          * hook took the request over meanwhile (the instance was killed while serving it).
          */
         synchronized boolean served(int pid, DriverHost.Pending p, DriverResponse response) {
-            if (inFlight != p || exitedPid == pid) return false;
-            inFlight = null;
+            if (exitedPid == pid) return false;
+            int i = indexOf(p);
+            if (i < 0) return false;
+            Serving done = serving.remove(i);
+            if (i == 0) {
+                if (serving.isEmpty()) {
+                    oldest = null;
+                } else {
+                    Serving next = serving.getFirst();
+                    oldestSince = next.since();
+                    oldest = next.pending();
+                }
+            }
             requests.incrementAndGet();
-            if (log != null && inFlightSeq > 0) {
+            if (done.seq() > 0) {
                 try {
-                    log.completed(inFlightSeq);
+                    log.completed(done.seq());
                 } catch (RuntimeException e) {
                     journalFailed(e);
                 }
@@ -284,51 +323,80 @@ public final class DriverManager {
             return true;
         }
 
+        private int indexOf(DriverHost.Pending p) {
+            for (int i = 0; i < serving.size(); i++) if (serving.get(i).pending() == p) return i;
+            return -1;
+        }
+
+        /** Whether the current instance is serving {@code p} (a caller that timed out asks, to report a hang). */
+        synchronized boolean holds(DriverHost.Pending p) {
+            return indexOf(p) >= 0;
+        }
+
+        /** What the dying instance was serving, for its crash dump: operations, oldest first, or "none". */
+        synchronized String servingDescription() {
+            if (serving.isEmpty()) return "none";
+            StringBuilder b = new StringBuilder();
+            for (Serving s : serving) {
+                if (!b.isEmpty()) b.append(", ");
+                b.append(s.pending().request().operation()).append(s.pending().request().idempotent() ? " (idempotent)" : "");
+            }
+            return b.toString();
+        }
+
         /** A request an ending instance took from the channel but did not start: first in line for the next. */
         void requeue(DriverHost.Pending p) {
             replay.addFirst(p);
         }
 
         /**
-         * Instance {@code pid} died: the request it was serving, if any, now belongs to the manager.
-         * With a request journal, the request is the one read back from the journal (journaled
+         * Instance {@code pid} died: the requests it was serving, oldest first, now belong to the
+         * manager. With a request journal, each is the one read back from the journal (journaled
          * before dispatch, not completed), paired with its caller's reply; journaled requests no
          * caller waits for are reported and dropped.
          */
-        synchronized DriverHost.Pending exited(int pid) {
+        synchronized List<DriverHost.Pending> exited(int pid) {
             exitedPid = pid;
-            DriverHost.Pending orphan = inFlight;
-            inFlight = null;
-            orphanFromJournal = false;
-            if (log == null) return orphan;
-            DriverHost.Pending journaled = null;
-            List<RequestJournal.Entry> unfinished;
+            List<Serving> orphans = List.copyOf(serving);
+            serving.clear();
+            oldest = null;
+            orphansFromJournal = 0;
+            List<DriverHost.Pending> out = new ArrayList<>(orphans.size());
+            if (log == null) {
+                for (Serving o : orphans) out.add(o.pending());
+                return out;
+            }
+            java.util.Map<Long, RequestJournal.Entry> unfinished = new java.util.HashMap<>();
             try {
-                unfinished = log.unfinished();
+                for (RequestJournal.Entry e : log.unfinished()) unfinished.put(e.seq(), e);
             } catch (RuntimeException e) {
                 journalFailed(e);
-                return orphan;
+                for (Serving o : orphans) out.add(o.pending());
+                return out;
             }
-            for (RequestJournal.Entry e : unfinished) {
-                if (orphan != null && e.seq() == inFlightSeq) {
-                    journaled = new DriverHost.Pending(e.request(), orphan.reply(), orphan.replays());
+            int fromJournal = 0;
+            for (Serving o : orphans) {
+                RequestJournal.Entry e = o.seq() > 0 ? unfinished.remove(o.seq()) : null;
+                if (e == null) {
+                    journal.error("driver " + name, "the request in flight (#" + o.seq() + ", " + o.pending().request().operation()
+                            + ") is missing from the request journal; using the caller's copy");
+                    out.add(o.pending());
                 } else {
-                    journal.warn("driver " + name, "request #" + e.seq() + " (" + e.request().operation()
-                            + ") was journaled but neither completed nor waited for; dropped");
+                    out.add(new DriverHost.Pending(e.request(), o.pending().reply(), o.pending().replays()));
+                    fromJournal++;
                 }
             }
-            if (orphan != null && journaled == null) {
-                journal.error("driver " + name, "the request in flight (#" + inFlightSeq + ", " + orphan.request().operation()
-                        + ") is missing from the request journal; using the caller's copy");
-                return orphan;
+            for (RequestJournal.Entry e : unfinished.values()) {
+                journal.warn("driver " + name, "request #" + e.seq() + " (" + e.request().operation()
+                        + ") was journaled but neither completed nor waited for; dropped");
             }
-            orphanFromJournal = journaled != null;
-            return journaled;
+            orphansFromJournal = fromJournal;
+            return out;
         }
 
         /** True the first time the manager decides to kill instance {@code pid} for holding {@code p}. */
         synchronized boolean killForHang(int pid, DriverHost.Pending p) {
-            if (inFlight != p || killingPid == pid || exitedPid == pid) return false;
+            if (killingPid == pid || exitedPid == pid || indexOf(p) < 0) return false;
             killingPid = pid;
             return true;
         }
@@ -660,18 +728,10 @@ public final class DriverManager {
         }
         Slot slot = slots.get(name);
         if (slot == null) return SysResult.err(Errno.INVALID_ARGUMENT, "no driver " + name);
-        DriverState state = slot.state;
-        if (state != DriverState.RUNNING && state != DriverState.RESTARTING) {
-            return SysResult.ok(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + name + " is " + state.label()));
-        }
-        CompletableFuture<DriverResponse> reply = new CompletableFuture<>();
-        DriverHost.Pending pending = new DriverHost.Pending(request, reply);
-        SendStatus sent = slot.channel.trySend(pending);
-        switch (sent) {
-            case OK -> { }
-            case FULL -> { return SysResult.ok(DriverResponse.failed(DriverError.Code.BUSY, "driver " + name + " has " + CHANNEL_CAPACITY + " requests waiting")); }
-            case CLOSED, TIMEOUT -> { return SysResult.ok(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + name + " is stopping")); }
-        }
+        Object queued = enqueue(slot, request);
+        if (queued instanceof DriverResponse refused) return SysResult.ok(refused);
+        DriverHost.Pending pending = (DriverHost.Pending) queued;
+        CompletableFuture<DriverResponse> reply = pending.reply();
         long sentAt = System.nanoTime();
         if (slot.answers.spinFor(reply, sentAt)) {
             slot.answers.answered(System.nanoTime() - sentAt);
@@ -695,13 +755,52 @@ public final class DriverManager {
                 }
                 if (System.nanoTime() - deadline >= 0) {
                     DriverResponse answer = giveUp(reply, DriverError.Code.TIMEOUT, "driver " + name + " did not answer within " + timeout.toMillis() + " ms");
-                    if (slot.inFlight == pending) hung(slot, pending, timeout);
+                    if (slot.holds(pending)) hung(slot, pending, timeout);
                     return SysResult.ok(answer);
                 }
             } catch (ExecutionException e) {
                 throw new IllegalStateException("reply futures never fail", e);
             }
         }
+    }
+
+    /**
+     * Sends a request to a driver without waiting: the future completes with the driver's answer,
+     * or with the kernel's error (BUSY when its queue is full, UNAVAILABLE when it is not running
+     * or stops, RESTARTED or FAULT after a fault, TIMEOUT once {@code timeout} has passed). A
+     * client keeps several requests in flight this way — what a {@code ConcurrentDriver} serves
+     * together. A driver that holds a request past its own supervision deadline is killed and
+     * restarted by the deadline watchdog, whoever waits.
+     */
+    public SysResult<CompletableFuture<DriverResponse>> send(String name, DriverRequest request, Duration timeout) {
+        if (request == null || timeout == null || timeout.isNegative()) {
+            return SysResult.err(Errno.INVALID_ARGUMENT, "a request needs a request and a timeout");
+        }
+        Slot slot = slots.get(name);
+        if (slot == null) return SysResult.err(Errno.INVALID_ARGUMENT, "no driver " + name);
+        Object queued = enqueue(slot, request);
+        if (queued instanceof DriverResponse refused) return SysResult.ok(CompletableFuture.completedFuture(refused));
+        CompletableFuture<DriverResponse> reply = ((DriverHost.Pending) queued).reply();
+        DriverState now = slot.state; // ended for good just as the request went in: nobody will serve it
+        if (now == DriverState.FAILED || now == DriverState.STOPPED) giveUp(reply, DriverError.Code.UNAVAILABLE, "driver " + name + " is " + now.label());
+        // completeOnTimeout, like giveUp, completes only a reply nobody answered yet, and the
+        // driver skips a request whose reply is already complete.
+        return SysResult.ok(reply.completeOnTimeout(DriverResponse.failed(DriverError.Code.TIMEOUT,
+                "driver " + name + " did not answer within " + timeout.toMillis() + " ms"), timeout.toNanos(), TimeUnit.NANOSECONDS));
+    }
+
+    /** Queues {@code request} for the driver: its {@link DriverHost.Pending}, or the response that refuses it now. */
+    private static Object enqueue(Slot slot, DriverRequest request) {
+        DriverState state = slot.state;
+        if (state != DriverState.RUNNING && state != DriverState.RESTARTING) {
+            return DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + slot.name + " is " + state.label());
+        }
+        DriverHost.Pending pending = new DriverHost.Pending(request, new CompletableFuture<>());
+        return switch (slot.channel.trySend(pending)) {
+            case OK -> pending;
+            case FULL -> DriverResponse.failed(DriverError.Code.BUSY, "driver " + slot.name + " has " + CHANNEL_CAPACITY + " requests waiting");
+            case CLOSED, TIMEOUT -> DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + slot.name + " is stopping");
+        };
     }
 
     /** Answers {@code reply} with an error unless the driver's answer got there first; the answer that won. */
@@ -741,8 +840,8 @@ public final class DriverManager {
                 live = true;
                 long limit = s.supervision.deadline().toNanos();
                 shortest = Math.min(shortest, limit);
-                DriverHost.Pending p = s.inFlight;
-                if (p != null && now - s.inFlightSince > limit) hung(s, p, s.supervision.deadline());
+                DriverHost.Pending p = s.oldest; // read before its time (see the fields)
+                if (p != null && now - s.oldestSince > limit) hung(s, p, s.supervision.deadline());
             }
             if (!live) {
                 synchronized (this) {
@@ -770,11 +869,12 @@ public final class DriverManager {
         for (Slot slot : slots.values()) {
             if (slot.process != p) continue;
             ExitStatus status = p.exitFuture().join();
-            DriverHost.Pending orphan = slot.exited(p.pid());
+            String serving = slot.servingDescription();
+            List<DriverHost.Pending> orphans = slot.exited(p.pid());
             endInstance(slot); // its DMA buffers and ports go with it
             if (slot.stopping || shuttingDown) {
                 if (slot.state != DriverState.FAILED) slot.state = DriverState.STOPPED;
-                if (orphan != null) orphan.reply().complete(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + slot.name + " stopped"));
+                for (DriverHost.Pending o : orphans) o.reply().complete(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + slot.name + " stopped"));
                 closeSlot(slot, DriverError.Code.UNAVAILABLE, "driver " + slot.name + " stopped");
                 return;
             }
@@ -787,18 +887,17 @@ public final class DriverManager {
             String cause = own ? said.cause() : "process ended: " + status.reason();
             slot.faults.incrementAndGet();
             slot.lastError = "fault: " + cause;
-            CrashDump dump = new CrashDump(slot.name, p.pid(), Instant.now(), cause,
-                    orphan == null ? "none" : orphan.request().operation() + (orphan.request().idempotent() ? " (idempotent)" : ""),
+            CrashDump dump = new CrashDump(slot.name, p.pid(), Instant.now(), cause, serving,
                     slot.lastRequests(), slot.requests.get(), slot.restarts.get(), own ? said.stack() : List.of());
             slot.lastCrash = dump;
             journal.error("driver " + slot.name, "pid " + p.pid() + " faulted (" + cause + "); " + dump.line());
             if (withinIntensity(slot)) {
-                restart(slot, orphan, cause);
+                restart(slot, orphans, cause);
             } else {
                 journal.error("driver " + slot.name, "restarted " + slot.supervision.maxRestarts() + " times within "
                         + slot.supervision.window().toSeconds() + " s; marked failed");
                 slot.state = DriverState.FAILED;
-                if (orphan != null) orphan.reply().complete(DriverResponse.failed(DriverError.Code.FAULT, "driver " + slot.name + " faulted: " + cause));
+                for (DriverHost.Pending o : orphans) o.reply().complete(DriverResponse.failed(DriverError.Code.FAULT, "driver " + slot.name + " faulted: " + cause));
                 closeSlot(slot, DriverError.Code.UNAVAILABLE, "driver " + slot.name + " failed: " + cause);
             }
             return;
@@ -824,17 +923,20 @@ public final class DriverManager {
         }
     }
 
-    /** Starts a new instance on the same channel; the request in flight is replayed or answered RESTARTED. */
-    private void restart(Slot slot, DriverHost.Pending orphan, String cause) {
+    /**
+     * Starts a new instance on the same channel; each request that was in flight is replayed (ahead
+     * of the channel, in the order it was begun) or answered RESTARTED.
+     */
+    private void restart(Slot slot, List<DriverHost.Pending> orphans, String cause) {
         // Read now: once the new instance runs, its own exit (an init crash, say) may set it again.
-        boolean fromJournal = slot.orphanFromJournal;
+        int fromJournal = slot.orphansFromJournal;
         slot.state = DriverState.RESTARTING;
         slot.ready = new CompletableFuture<>();
-        boolean replaying = false;
-        if (orphan != null) {
+        int replaying = 0;
+        for (DriverHost.Pending orphan : orphans.reversed()) { // addFirst: the oldest ends up first
             if (orphan.request().idempotent() && orphan.replays() < MAX_REPLAYS) {
                 slot.replay.addFirst(orphan.replayed());
-                replaying = true;
+                replaying++;
             } else if (orphan.request().idempotent()) {
                 // A request that was in flight at every fault of its last instances is likely the
                 // cause: replaying it again would restart the driver until it is marked failed.
@@ -848,11 +950,17 @@ public final class DriverManager {
         int n = slot.restarts.incrementAndGet();
         if (spawn(slot) instanceof SysResult.Ok<KoshProcess> ok) {
             journal.warn("driver " + slot.name, "restarted as pid " + ok.value().pid() + " (restart " + n + ", at most "
-                    + slot.supervision.maxRestarts() + " in " + slot.supervision.window().toSeconds() + " s)"
-                    + (replaying ? "; replaying the request in flight" + (fromJournal ? " from the request journal" : " (the caller's copy)") : ""));
+                    + slot.supervision.maxRestarts() + " in " + slot.supervision.window().toSeconds() + " s)" + replayNote(replaying, fromJournal));
         } else {
             closeSlot(slot, DriverError.Code.UNAVAILABLE, "driver " + slot.name + " could not be restarted: " + slot.lastError);
         }
+    }
+
+    private static String replayNote(int replaying, int fromJournal) {
+        if (replaying == 0) return "";
+        String where = fromJournal >= replaying ? " from the request journal"
+                : fromJournal == 0 ? " (the caller's copy)" : " (" + fromJournal + " from the request journal, the rest from the callers' copies)";
+        return replaying == 1 ? "; replaying the request in flight" + where : "; replaying the " + replaying + " requests in flight" + where;
     }
 
     /** Closes the slot's channel and answers everything still waiting in it. */
@@ -861,7 +969,12 @@ public final class DriverManager {
         slot.ready.complete(null);
         DriverHost.Pending p;
         while ((p = slot.replay.pollFirst()) != null) p.reply().complete(DriverResponse.failed(code, why));
-        while ((p = slot.channel.poll()) != null) p.reply().complete(DriverResponse.failed(code, why));
+        slot.consumer.lock(); // a late instance may still be polling: one consumer at a time
+        try {
+            while ((p = slot.channel.poll()) != null) p.reply().complete(DriverResponse.failed(code, why));
+        } finally {
+            slot.consumer.unlock();
+        }
     }
 
     public List<DriverInfo> list() {

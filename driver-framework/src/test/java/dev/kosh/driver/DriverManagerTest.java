@@ -504,4 +504,187 @@ class DriverManagerTest {
         assertTrue(info("echo").lastError().contains("killed by KILL"), info("echo").lastError());
         assertEquals(0, info("echo").pid());
     }
+
+    // ---- concurrent drivers --------------------------------------------------------------------
+
+    /**
+     * A concurrent driver: "echo" is held until a progress after {@link #gate} opens, then answered
+     * (newest first: answers need not come in order); "now" is answered in submit; "never" is
+     * never answered; "twice", "null", "throw" and "stranger" misbehave as named.
+     */
+    private static class QueueDriver implements dev.kosh.driver.api.ConcurrentDriver {
+        static final int MAX = 8;
+        final CountDownLatch gate;
+        final java.util.ArrayDeque<Object[]> held = new java.util.ArrayDeque<>();
+        final AtomicInteger maxHeld;
+        final AtomicInteger progressed = new AtomicInteger();
+
+        QueueDriver(CountDownLatch gate, AtomicInteger maxHeld) {
+            this.gate = gate;
+            this.maxHeld = maxHeld;
+        }
+
+        public int maxInFlight() {
+            return MAX;
+        }
+
+        public Optional<DriverError> init() {
+            return Optional.empty();
+        }
+
+        public void cleanup() {
+        }
+
+        public DriverCapabilities getCapabilities() {
+            return new DriverCapabilities("queue", Set.of("echo", "now"));
+        }
+
+        public void submit(DriverRequest request, Reply reply) {
+            switch (request.operation()) {
+                case "now" -> reply.answer(DriverResponse.ok(request.payload()));
+                case "twice" -> {
+                    reply.answer(DriverResponse.ok(null));
+                    reply.answer(DriverResponse.ok(null));
+                }
+                case "null" -> reply.answer(null);
+                case "throw" -> throw new IllegalStateException("controller on fire");
+                case "stranger" -> {
+                    Thread t = Thread.ofPlatform().start(() -> reply.answer(DriverResponse.ok(null)));
+                    try {
+                        t.join();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                default -> {
+                    held.addLast(new Object[] {request, reply});
+                    maxHeld.accumulateAndGet(held.size(), Math::max);
+                }
+            }
+        }
+
+        public void progress(boolean wait) {
+            progressed.incrementAndGet();
+            try {
+                if (!gate.await(wait ? 2 : 0, TimeUnit.MILLISECONDS)) return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            java.util.Iterator<Object[]> newestFirst = held.descendingIterator();
+            while (newestFirst.hasNext()) {
+                Object[] h = newestFirst.next();
+                DriverRequest r = (DriverRequest) h[0];
+                if (r.operation().equals("never")) continue;
+                newestFirst.remove();
+                ((Reply) h[1]).answer(DriverResponse.ok(r.payload()));
+            }
+        }
+    }
+
+    private CompletableFuture<DriverResponse> send(String driver, String op, byte[] payload, boolean idempotent) {
+        return manager.send(driver, new DriverRequest(op, payload, idempotent), TIMEOUT).orThrow();
+    }
+
+    @Test
+    void aConcurrentDriverHoldsSeveralRequestsAtOnceUpToItsLimitAndAnswersEachItsOwn() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        AtomicInteger maxHeld = new AtomicInteger();
+        install("queue", () -> new QueueDriver(gate, maxHeld));
+        start("queue").orThrow();
+        List<CompletableFuture<DriverResponse>> replies = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) replies.add(send("queue", "echo", new byte[] {(byte) i}, false));
+        await("the driver holds its limit", () -> maxHeld.get() == QueueDriver.MAX);
+        assertTrue(replies.stream().noneMatch(CompletableFuture::isDone), "nothing answered before the gate opens");
+        gate.countDown();
+        for (int i = 0; i < 40; i++) {
+            DriverResponse r = replies.get(i).get(5, TimeUnit.SECONDS);
+            assertArrayEquals(new byte[] {(byte) i}, assertInstanceOf(DriverResponse.Ok.class, r).payload(), "request " + i);
+        }
+        assertEquals(QueueDriver.MAX, maxHeld.get(), "never more than maxInFlight handed over");
+        DriverResponse now = manager.call("queue", DriverRequest.of("now", new byte[] {9}), TIMEOUT).orThrow();
+        assertArrayEquals(new byte[] {9}, assertInstanceOf(DriverResponse.Ok.class, now).payload());
+        assertEquals(41, info("queue").requests());
+    }
+
+    @Test
+    void atAFaultEveryRequestInFlightIsReplayedOrAnsweredRestartedAndTheDumpNamesThemAll() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        AtomicInteger instances = new AtomicInteger();
+        install("queue", () -> {
+            instances.incrementAndGet();
+            // The first instance holds everything; its successors answer at once.
+            return new QueueDriver(instances.get() == 1 ? gate : new CountDownLatch(0), new AtomicInteger());
+        });
+        start("queue").orThrow();
+        CompletableFuture<DriverResponse> a = send("queue", "echo", new byte[] {1}, true);
+        CompletableFuture<DriverResponse> b = send("queue", "echo", new byte[] {2}, false);
+        CompletableFuture<DriverResponse> c = send("queue", "echo", new byte[] {3}, true);
+        await("three in flight", () -> manager.slotForTest("queue").servingDescription().split(", ").length == 3);
+        DriverResponse thrown = manager.call("queue", DriverRequest.of("throw", null), TIMEOUT).orThrow();
+        assertEquals(DriverError.Code.RESTARTED, assertInstanceOf(DriverResponse.Failed.class, thrown).error().code());
+        assertArrayEquals(new byte[] {1}, assertInstanceOf(DriverResponse.Ok.class, a.get(5, TimeUnit.SECONDS)).payload(), "replayed");
+        assertEquals(DriverError.Code.RESTARTED, assertInstanceOf(DriverResponse.Failed.class, b.get(5, TimeUnit.SECONDS)).error().code());
+        assertArrayEquals(new byte[] {3}, assertInstanceOf(DriverResponse.Ok.class, c.get(5, TimeUnit.SECONDS)).payload(), "replayed");
+        CrashDump dump = manager.crashDump("queue").orElseThrow();
+        assertEquals("echo (idempotent), echo, echo (idempotent), throw", dump.inFlight());
+        assertTrue(dump.cause().contains("controller on fire"), dump.cause());
+        await("the replay in the journal", () -> journal.stream().anyMatch(l -> l.contains("replaying the 2 requests in flight (the caller's copy)")));
+    }
+
+    @Test
+    void aConcurrentDriverAnsweringTwiceMalformedOrFromAnotherThreadIsIsolated() throws Exception {
+        install("queue", () -> new QueueDriver(new CountDownLatch(0), new AtomicInteger()));
+        start("queue").orThrow();
+        for (String op : List.of("twice", "null", "stranger")) {
+            DriverResponse r = manager.call("queue", DriverRequest.of(op, null), TIMEOUT).orThrow();
+            assertEquals(DriverError.Code.RESTARTED, assertInstanceOf(DriverResponse.Failed.class, r).error().code(), op);
+            String cause = manager.crashDump("queue").orElseThrow().cause();
+            String expected = switch (op) {
+                case "twice" -> "answered 'twice' twice";
+                case "null" -> "answered 'null' with a malformed response: no response";
+                default -> "answered a request from thread";
+            };
+            assertTrue(cause.contains(expected), op + ": " + cause);
+            await("restarted", () -> info("queue").state() == DriverState.RUNNING);
+        }
+        assertEquals(3, info("queue").restarts());
+    }
+
+    @Test
+    void theDeadlineAppliesToTheOldestRequestInFlightWhileOthersAreAnswered() throws Exception {
+        install("queue", () -> new QueueDriver(new CountDownLatch(0), new AtomicInteger()));
+        manager.start("queue", "dev.kosh.driver.queue", Set.of("log"), false,
+                new Supervision(5, Duration.ofSeconds(60), Duration.ofMillis(100)), TIMEOUT).orThrow();
+        int firstPid = info("queue").pid();
+        CompletableFuture<DriverResponse> never = send("queue", "never", null, false);
+        for (int i = 0; i < 20; i++) {
+            DriverResponse r = manager.call("queue", DriverRequest.of("echo", new byte[] {(byte) i}), TIMEOUT).orThrow();
+            assertInstanceOf(DriverResponse.Ok.class, r, "served beside the stuck one");
+        }
+        DriverResponse stuck = never.get(5, TimeUnit.SECONDS);
+        assertEquals(DriverError.Code.RESTARTED, assertInstanceOf(DriverResponse.Failed.class, stuck).error().code());
+        assertTrue(manager.crashDump("queue").orElseThrow().cause().startsWith("hung"), "killed by the deadline");
+        await("restarted", () -> info("queue").state() == DriverState.RUNNING && info("queue").pid() != firstPid);
+    }
+
+    @Test
+    void aConcurrentDriverServesASingleRequestDirectlyAndSendRefusesWhatCallRefuses() throws Exception {
+        QueueDriver direct = new QueueDriver(new CountDownLatch(0), new AtomicInteger());
+        assertArrayEquals(new byte[] {5}, assertInstanceOf(DriverResponse.Ok.class,
+                direct.handleRequest(DriverRequest.of("echo", new byte[] {5}))).payload());
+        assertArrayEquals(new byte[] {6}, assertInstanceOf(DriverResponse.Ok.class,
+                direct.handleRequest(DriverRequest.of("now", new byte[] {6}))).payload());
+        assertEquals(Errno.INVALID_ARGUMENT, assertInstanceOf(SysResult.Err.class, manager.send("nope", DriverRequest.of("x", null), TIMEOUT)).errno());
+        assertEquals(Errno.INVALID_ARGUMENT, assertInstanceOf(SysResult.Err.class, manager.send("nope", null, TIMEOUT)).errno());
+        install("queue", () -> new QueueDriver(new CountDownLatch(1), new AtomicInteger()));
+        start("queue").orThrow();
+        DriverResponse late = manager.send("queue", DriverRequest.of("echo", null), Duration.ofMillis(50)).orThrow().get(5, TimeUnit.SECONDS);
+        assertEquals(DriverError.Code.TIMEOUT, assertInstanceOf(DriverResponse.Failed.class, late).error().code());
+        CompletableFuture<DriverResponse> held = send("queue", "echo", null, true);
+        manager.stop("queue", TIMEOUT).orThrow();
+        assertEquals(DriverError.Code.UNAVAILABLE, assertInstanceOf(DriverResponse.Failed.class, held.get(5, TimeUnit.SECONDS)).error().code(),
+                "a request in flight when the driver stops is answered");
+        assertEquals(Errno.INVALID_ARGUMENT, assertInstanceOf(SysResult.Err.class, manager.send("queue", DriverRequest.of("echo", null), TIMEOUT)).errno());
+    }
 }

@@ -344,6 +344,51 @@ public final class FaultCampaign implements AutoCloseable {
         }
     }
 
+    /** What the clients saw while the driver was killed from outside, over and over. */
+    record KillStorm(int kills, long sent, long answered, long restarted, long lost, long hangs, List<String> examples) {}
+
+    /**
+     * Kills the driver's current instance {@code kills} times from outside (SIGKILL at a random
+     * moment of its serving loop, no fault of its own) while {@code clients} stream requests;
+     * after each kill, waits for a newer instance to answer. What the clients saw.
+     */
+    KillStorm killStorm(int kills, int clients, long seed) throws InterruptedException {
+        List<CampaignClient> streamers = new ArrayList<>();
+        List<Thread> clientThreads = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            CampaignClient c = new CampaignClient(manager, DRIVER, i, CALL_TIMEOUT, HANG);
+            streamers.add(c);
+            clientThreads.add(Thread.ofPlatform().name("storm-client-" + i).start(c));
+        }
+        Random random = new Random(seed);
+        int current = whoami().orElseThrow(() -> new IllegalStateException("the driver does not answer"));
+        int done = 0;
+        for (; done < kills; done++) {
+            java.util.concurrent.locks.LockSupport.parkNanos(random.nextInt(200_000)); // a random moment of the stream
+            table.signal(info().pid(), Signal.KILL, "kill storm");
+            long until = System.nanoTime() + HANG.toNanos();
+            Optional<Integer> who;
+            while ((who = whoami()).isEmpty() || who.get() <= current) {
+                if (System.nanoTime() - until > 0) break;
+            }
+            if (who.isEmpty() || who.get() <= current) break;
+            current = who.get();
+        }
+        for (CampaignClient c : streamers) c.stop();
+        for (Thread t : clientThreads) t.join(CALL_TIMEOUT.toMillis() * 2);
+        long sent = 0, answered = 0, told = 0, lost = 0, hangs = 0;
+        List<String> examples = new ArrayList<>();
+        for (CampaignClient c : streamers) {
+            sent += c.sent;
+            answered += c.answered;
+            told += c.restarted;
+            lost += c.lost;
+            hangs += c.hangs;
+            examples.addAll(c.examples);
+        }
+        return new KillStorm(done, sent, answered, told, lost, hangs, examples);
+    }
+
     /** The fault class a crash dump's cause names. */
     static FaultClass attribute(String cause) {
         if (cause.startsWith("hung")) return FaultClass.HANG;

@@ -51,6 +51,31 @@ class FaultCampaignTest {
         assertTrue(r.answersAtEnd());
     }
 
+    /**
+     * A kill can land anywhere in the driver's serving loop — in particular just after it took a
+     * request and before it began serving it (the check there is a preemption point): the
+     * deadline watchdog's kill, decided on the request before, lands so when that request is
+     * answered just in time. The request taken must go to the next instance, not be dropped.
+     */
+    @Test
+    @Timeout(120)
+    void aDriverKilledAtAnyMomentOfItsLoopLosesNoRequest() throws Exception {
+        Path dir = Files.createTempDirectory("kosh-kill-storm");
+        FaultCampaign.KillStorm storm;
+        try (FaultCampaign campaign = new FaultCampaign(dir, Duration.ofMillis(25))) {
+            campaign.start(new Supervision(FaultCampaign.POLICY, Duration.ofSeconds(1), Duration.ofMillis(25))).orThrow();
+            storm = campaign.killStorm(1_500, 2, 7);
+        } finally {
+            FaultCampaign.deleteTree(dir);
+        }
+        String summary = storm.toString();
+        assertEquals(1_500, storm.kills(), summary);
+        assertTrue(storm.sent() > 1_500, summary);
+        assertEquals(0, storm.lost(), summary);
+        assertEquals(0, storm.hangs(), summary);
+        assertEquals(storm.sent(), storm.answered() + storm.restarted(), summary);
+    }
+
     @Test
     @Timeout(60)
     void withTheDefaultPolicyTheSixthFaultWithinAMinuteMarksTheDriverFailed() throws Exception {
