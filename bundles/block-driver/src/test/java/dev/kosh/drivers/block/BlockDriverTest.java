@@ -92,6 +92,39 @@ class BlockDriverTest {
         assertArrayEquals(Arrays.copyOfRange(model, 0, 64 * BS), ok(driver.handleRequest(BlockProtocol.read(0, 64 * BS))));
     }
 
+    /**
+     * As its host drives it: requests submitted one after another are queued together and
+     * answered only once the host asks for progress (one ring submission for all of them), each
+     * with its own blocks, including a readv wider than what the ring has left.
+     */
+    @Test
+    void requestsSubmittedTogetherAreAnsweredOnProgressEachWithItsOwnBlocks() {
+        BlockDriver d = started(dir.resolve("c.img"), (long) BLOCKS * BS);
+        byte[] all = new byte[BLOCKS * BS];
+        new Random(3).nextBytes(all);
+        ok(d.handleRequest(BlockProtocol.write(0, Arrays.copyOf(all, BlockProtocol.MAX_TRANSFER), true)));
+        assertEquals(32, d.maxInFlight(), "the ring's depth");
+        java.util.Map<Integer, DriverResponse> answers = new java.util.HashMap<>();
+        int[] blocks = new Random(4).ints(20, 0, BLOCKS).toArray();
+        for (int i = 0; i < blocks.length; i++) {
+            int n = i;
+            d.submit(BlockProtocol.read((long) blocks[i] * BS, BS), r -> answers.put(n, r));
+        }
+        long[] wide = new Random(5).ints(40, 0, BLOCKS).asLongStream().map(b -> b * BS).toArray(); // 40 > the 12 slots left
+        d.submit(BlockProtocol.readv(wide), r -> answers.put(-1, r));
+        d.submit(BlockProtocol.size(), r -> answers.put(-2, r));
+        assertEquals(List.of(-2), List.copyOf(answers.keySet()), "only what needs no I/O is answered before progress");
+        while (answers.size() < blocks.length + 2) d.progress(true);
+        for (int i = 0; i < blocks.length; i++) {
+            assertArrayEquals(Arrays.copyOfRange(all, blocks[i] * BS, (blocks[i] + 1) * BS), ok(answers.get(i)), "read #" + i);
+        }
+        byte[] got = ok(answers.get(-1));
+        for (int i = 0; i < wide.length; i++) {
+            int o = (int) wide[i];
+            assertArrayEquals(Arrays.copyOfRange(all, o, o + BS), Arrays.copyOfRange(got, i * BS, (i + 1) * BS), "readv block #" + i);
+        }
+    }
+
     @Test
     void readvReturnsEachRequestedBlockInRequestOrderEvenBeyondTheQueueDepth() {
         BlockDriver d = started(dir.resolve("v.img"), (long) BLOCKS * BS);

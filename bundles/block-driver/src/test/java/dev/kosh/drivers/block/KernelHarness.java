@@ -66,6 +66,7 @@ public final class KernelHarness implements AutoCloseable {
 
     @Override
     public void close() {
+        manager.shutdown(); // a driver that ends now is not restarted (its new instance would reopen the backing file)
         table.terminateAll(Duration.ofSeconds(2));
         table.close();
         grant.close();

@@ -36,8 +36,8 @@ import dev.kosh.hal.linux.IoUringBlockDevice.DirectIo;
  *   <li>{@code ring}: what a block driver does with its granted {@link BlockDevice} — keeps
  *       {@code qd} reads in flight, refilling as completions come back (like fio's iodepth);
  *   <li>{@code driver}: what a client of the block driver does — a request through the driver
- *       manager (channel, driver process, reply): {@code read} of one block at qd 1, {@code readv}
- *       of {@code qd} blocks (submitted together) above that.
+ *       manager (channel, driver process, reply): one-block {@code read}s, {@code qd} of them in
+ *       flight (asynchronous sends above qd 1), which the driver serves together.
  * </ul>
  *
  * The score that counts is the {@code blocks} counter (blocks read per second = IOPS). Run by
@@ -130,25 +130,33 @@ public class BlockThroughputBenchmark {
         return completed;
     }
 
-    /** One request through the driver manager to the block driver: {@code qd} blocks. */
+    /** Requests in flight through the driver manager, oldest first (qd above 1). */
+    private final java.util.ArrayDeque<java.util.concurrent.CompletableFuture<DriverResponse>> inFlight = new java.util.ArrayDeque<>();
+
+    /**
+     * A client of the block driver: at qd 1, one {@code read} of a block, waited for; above, the
+     * client keeps {@code qd} one-block {@code read}s in flight (asynchronous sends, as fio keeps
+     * its iodepth), waits for the oldest, and sends one more for each answer.
+     */
     @Benchmark
-    public DriverResponse driver(Blocks counter) throws InterruptedException {
-        DriverRequest request;
+    public Object driver(Blocks counter) throws Exception {
         if (qd == 1) {
-            request = BlockProtocol.read(nextOffset(), BS);
-        } else {
-            long[] offsets = new long[qd];
-            for (int i = 0; i < qd; i++) offsets[i] = nextOffset();
-            request = BlockProtocol.readv(offsets);
+            DriverResponse r = kernel.manager.call("block", BlockProtocol.read(nextOffset(), BS), Duration.ofSeconds(10)).orThrow();
+            if (!(r instanceof DriverResponse.Ok)) throw new IllegalStateException(r.toString());
+            counter.blocks++;
+            return r;
         }
-        DriverResponse r = kernel.manager.call("block", request, Duration.ofSeconds(10)).orThrow();
+        while (inFlight.size() < qd) inFlight.addLast(kernel.manager.send("block", BlockProtocol.read(nextOffset(), BS), Duration.ofSeconds(10)).orThrow());
+        DriverResponse r = inFlight.pollFirst().get();
         if (!(r instanceof DriverResponse.Ok)) throw new IllegalStateException(r.toString());
-        counter.blocks += qd;
+        counter.blocks++;
         return r;
     }
 
     @TearDown(Level.Trial)
-    public void close() {
+    public void close() throws Exception {
+        for (var f : inFlight) f.get();
+        inFlight.clear();
         if (device.outstanding() > 0) device.await(device.outstanding(), (t, r) -> { });
         device.close();
         grant.close();
