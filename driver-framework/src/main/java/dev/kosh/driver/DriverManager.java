@@ -126,6 +126,9 @@ public final class DriverManager {
     /** Why instance {@code pid} of a driver faulted, and where it was (innermost frames first; may be empty). */
     record Fault(int pid, String cause, List<String> stack) {}
 
+    /** An asynchronous request's reply and when its caller stops waiting (nanoTime). */
+    record Timed(CompletableFuture<DriverResponse> reply, long deadline, String why) {}
+
     /** A request an instance is serving: its request-journal number (0: not journaled) and since when (nanoTime). */
     private record Serving(DriverHost.Pending pending, long seq, long since) {}
 
@@ -161,7 +164,14 @@ public final class DriverManager {
         final AtomicLong faults = new AtomicLong();
         final AtomicInteger restarts = new AtomicInteger();
         final Deque<Long> recentRestarts = new ArrayDeque<>(); // guarded by itself
-        final Deque<String> lastRequests = new ArrayDeque<>(); // guarded by itself
+        /** The last requests begun, formatted only for a crash dump (not on the request path). Guarded by itself. */
+        final Deque<DriverRequest> lastRequests = new ArrayDeque<>();
+        /**
+         * Asynchronous requests ({@link DriverManager#send}) with their callers' deadlines, in send
+         * order: the deadline watchdog answers the overdue ones TIMEOUT and drops the answered ones
+         * (one scan per period instead of a timer task per request).
+         */
+        final java.util.concurrent.ConcurrentLinkedQueue<Timed> timed = new java.util.concurrent.ConcurrentLinkedQueue<>();
         volatile DriverState state = DriverState.STARTING;
         volatile KoshProcess process;
         /**
@@ -284,8 +294,7 @@ public final class DriverManager {
                 oldest = p;
             }
             synchronized (lastRequests) {
-                lastRequests.addLast(p.request().operation() + "(" + p.request().payloadLength() + " B"
-                        + (p.request().idempotent() ? ", idempotent" : "") + ")");
+                lastRequests.addLast(p.request());
                 if (lastRequests.size() > LAST_REQUESTS) lastRequests.removeFirst();
             }
             return true;
@@ -420,7 +429,7 @@ public final class DriverManager {
 
         List<String> lastRequests() {
             synchronized (lastRequests) {
-                return List.copyOf(lastRequests);
+                return lastRequests.stream().map(r -> r.operation() + "(" + r.payloadLength() + " B" + (r.idempotent() ? ", idempotent" : "") + ")").toList();
             }
         }
 
@@ -783,10 +792,13 @@ public final class DriverManager {
         CompletableFuture<DriverResponse> reply = ((DriverHost.Pending) queued).reply();
         DriverState now = slot.state; // ended for good just as the request went in: nobody will serve it
         if (now == DriverState.FAILED || now == DriverState.STOPPED) giveUp(reply, DriverError.Code.UNAVAILABLE, "driver " + name + " is " + now.label());
-        // completeOnTimeout, like giveUp, completes only a reply nobody answered yet, and the
-        // driver skips a request whose reply is already complete.
-        return SysResult.ok(reply.completeOnTimeout(DriverResponse.failed(DriverError.Code.TIMEOUT,
-                "driver " + name + " did not answer within " + timeout.toMillis() + " ms"), timeout.toNanos(), TimeUnit.NANOSECONDS));
+        // The deadline watchdog answers it TIMEOUT if nobody has by then (giveUp completes only
+        // a reply nobody answered yet, and the driver skips a request already answered).
+        if (!reply.isDone()) {
+            slot.timed.add(new Timed(reply, System.nanoTime() + timeout.toNanos(), "driver " + name + " did not answer within " + timeout.toMillis() + " ms"));
+            watchDeadlines();
+        }
+        return SysResult.ok(reply);
     }
 
     /** Queues {@code request} for the driver: its {@link DriverHost.Pending}, or the response that refuses it now. */
@@ -842,6 +854,7 @@ public final class DriverManager {
                 shortest = Math.min(shortest, limit);
                 DriverHost.Pending p = s.oldest; // read before its time (see the fields)
                 if (p != null && now - s.oldestSince > limit) hung(s, p, s.supervision.deadline());
+                expireTimed(s, now);
             }
             if (!live) {
                 synchronized (this) {
@@ -856,6 +869,19 @@ public final class DriverManager {
         }
         synchronized (this) {
             deadlineWatchdog = null;
+        }
+    }
+
+    /** Answers TIMEOUT to the asynchronous requests past their callers' deadlines; forgets the answered ones. */
+    private static void expireTimed(Slot s, long now) {
+        for (var it = s.timed.iterator(); it.hasNext(); ) {
+            Timed t = it.next();
+            if (t.reply().isDone()) {
+                it.remove();
+            } else if (now - t.deadline() >= 0) {
+                giveUp(t.reply(), DriverError.Code.TIMEOUT, t.why());
+                it.remove();
+            }
         }
     }
 

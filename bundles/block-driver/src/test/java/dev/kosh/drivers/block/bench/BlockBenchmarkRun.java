@@ -39,7 +39,7 @@ public final class BlockBenchmarkRun {
     record Fio(double iops, double cpuNanosPerIo, double userNanosPerIo) {}
 
     /** One round: fio, Kosh (JMH ring and driver, then the CPU probe), fio. */
-    record Round(Fio before, Fio after, double ring, double driver, RingCpuProbe.Sample cpu) {
+    record Round(Fio before, Fio after, double ring, double driver, double batched, RingCpuProbe.Sample cpu) {
         double fioIops() {
             return (before.iops() + after.iops()) / 2;
         }
@@ -65,6 +65,14 @@ public final class BlockBenchmarkRun {
 
         double driverRatio() {
             return median(rounds.stream().mapToDouble(r -> r.driver() / r.fioIops()).toArray());
+        }
+
+        double batched() {
+            return median(rounds.stream().mapToDouble(Round::batched).toArray());
+        }
+
+        double batchedRatio() {
+            return median(rounds.stream().mapToDouble(r -> r.batched() / r.fioIops()).toArray());
         }
     }
 
@@ -103,11 +111,11 @@ public final class BlockBenchmarkRun {
                     double[] kosh = jmh(file, pattern, qd, direct, seconds, jvmFlags);
                     RingCpuProbe.Sample cpu = RingCpuProbe.measure(file, qd, pattern, direct, seconds);
                     Fio after = fio(file, size, pattern, qd, direct, seconds);
-                    Round round = new Round(before, after, kosh[0], kosh[1], cpu);
+                    Round round = new Round(before, after, kosh[0], kosh[1], kosh[2], cpu);
                     rounds.add(round);
-                    System.out.println(String.format(Locale.ROOT, "# %s QD %d round %d: fio %.0f / %.0f, ring %.0f, driver %.0f IOPS; "
+                    System.out.println(String.format(Locale.ROOT, "# %s QD %d round %d: fio %.0f / %.0f, ring %.0f, driver %.0f, batched %.0f IOPS; "
                             + "cpu per I/O: ring %.0f ns (user %.0f), fio %.0f ns (user %.0f)", pattern, qd, i + 1, before.iops(), after.iops(),
-                            kosh[0], kosh[1], cpu.cpuNanosPerIo(), cpu.userNanosPerIo(), after.cpuNanosPerIo(), after.userNanosPerIo()));
+                            kosh[0], kosh[1], kosh[2], cpu.cpuNanosPerIo(), cpu.userNanosPerIo(), after.cpuNanosPerIo(), after.userNanosPerIo()));
                     before = after;
                 }
                 rows.add(new Row(pattern, qd, rounds));
@@ -118,12 +126,15 @@ public final class BlockBenchmarkRun {
                 + " s per measurement; JVM flags " + jvmFlags);
         System.out.println("medians of " + roundCount + " round(s); ratios are the median of each round's Kosh / (fio before + fio after) / 2");
         System.out.println();
-        System.out.println("| pattern | QD | fio IOPS | fio MiB/s | ring IOPS | ring MiB/s | ring / fio | driver IOPS | driver MiB/s | driver / fio |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("driver: one-block reads, QD of them in flight; batched: readvs of " + BlockThroughputBenchmark.BATCH
+                + " blocks, QD blocks in flight (the same as driver at QD 1)");
+        System.out.println();
+        System.out.println("| pattern | QD | fio IOPS | fio MiB/s | ring IOPS | ring / fio | driver IOPS | driver MiB/s | driver / fio | batched IOPS | batched / fio |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
         for (Row r : rows) {
-            System.out.println(String.format(Locale.ROOT, "| %s | %d | %.0f | %.1f | %.0f | %.1f | %.0f %% | %.0f | %.1f | %.0f %% |",
-                    name(r.pattern()), r.qd(), r.fio(), mib(r.fio()), r.ring(), mib(r.ring()), 100 * r.ringRatio(), r.driver(), mib(r.driver()),
-                    100 * r.driverRatio()));
+            System.out.println(String.format(Locale.ROOT, "| %s | %d | %.0f | %.1f | %.0f | %.0f %% | %.0f | %.1f | %.0f %% | %.0f | %.0f %% |",
+                    name(r.pattern()), r.qd(), r.fio(), mib(r.fio()), r.ring(), 100 * r.ringRatio(), r.driver(), mib(r.driver()),
+                    100 * r.driverRatio(), r.batched(), 100 * r.batchedRatio()));
         }
         System.out.println();
         System.out.println("| pattern | QD | fio CPU ns/IO (user) | ring CPU ns/IO (user) |");
@@ -169,22 +180,24 @@ public final class BlockBenchmarkRun {
         return Double.parseDouble(m.group(1));
     }
 
-    /** Blocks per second of {@code ring} and {@code driver}, one fork each. */
+    /** Blocks per second of {@code ring}, {@code driver} and {@code driverBatched}, one fork each. */
     static double[] jmh(Path file, String pattern, int qd, boolean direct, int seconds, List<String> jvmFlags) throws Exception {
         ChainedOptionsBuilder o = new OptionsBuilder()
-                .include(BlockThroughputBenchmark.class.getName() + ".(ring|driver)$")
+                .include(BlockThroughputBenchmark.class.getName() + ".(ring|driver|driverBatched)$")
                 .param("file", file.toString()).param("qd", String.valueOf(qd)).param("pattern", pattern)
                 .param("direct", String.valueOf(direct))
                 .warmupIterations(2).warmupTime(TimeValue.seconds(Math.max(1, seconds / 2)))
                 .measurementIterations(3).measurementTime(TimeValue.seconds(seconds))
                 .forks(1).jvmArgsAppend(jvmFlags.toArray(String[]::new)).shouldFailOnError(true);
         Collection<RunResult> results = new Runner(o.build()).run();
-        double ring = 0, driver = 0;
+        double ring = 0, driver = 0, batched = 0;
         for (RunResult r : results) {
             double blocks = r.getSecondaryResults().get("blocks").getScore();
-            if (r.getParams().getBenchmark().endsWith(".ring")) ring = blocks;
+            String name = r.getParams().getBenchmark();
+            if (name.endsWith(".ring")) ring = blocks;
+            else if (name.endsWith(".driverBatched")) batched = blocks;
             else driver = blocks;
         }
-        return new double[] {ring, driver};
+        return new double[] {ring, driver, batched};
     }
 }
