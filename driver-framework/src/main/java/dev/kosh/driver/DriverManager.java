@@ -56,6 +56,8 @@ import dev.kosh.kernel.process.ProcessTable;
 public final class DriverManager {
     /** Requests waiting for a driver, per driver. A full channel is reported as BUSY, never dropped. */
     static final int CHANNEL_CAPACITY = 1024;
+    /** How long {@link #stop} waits for a driver to end after its KILL. */
+    private static final Duration KILL_WAIT = Duration.ofSeconds(1);
     /** How often a waiting caller re-checks that its driver is still there. */
     private static final Duration POLL_STEP = Duration.ofMillis(50);
     /** Driver processes are named {@code drv:NAME}. */
@@ -582,7 +584,15 @@ public final class DriverManager {
         if (p != null && !p.finished()) {
             table.signal(p.pid(), Signal.TERM, "driver manager");
             table.awaitExit(p, timeout);
-            if (!p.finished()) table.signal(p.pid(), Signal.KILL, "driver manager");
+            if (!p.finished()) {
+                table.signal(p.pid(), Signal.KILL, "driver manager");
+                table.awaitExit(p, KILL_WAIT);
+            }
+            // Whatever the instance still held is answered here if its exit hook has not run yet:
+            // the slot leaves the table below, and a late exit hook would no longer find it.
+            for (DriverHost.Pending o : slot.exited(p.pid())) {
+                o.reply().complete(DriverResponse.failed(DriverError.Code.UNAVAILABLE, "driver " + name + " stopped"));
+            }
         }
         slot.state = DriverState.STOPPED;
         endInstance(slot);

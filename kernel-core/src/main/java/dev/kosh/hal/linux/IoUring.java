@@ -270,16 +270,29 @@ public final class IoUring implements AutoCloseable {
      * ({@code -EINTR} when a signal interrupted the wait: call again).
      */
     public int submitAndWait(int minComplete) {
-        return enter(minComplete);
+        return enter(minComplete, minComplete > 0);
+    }
+
+    /**
+     * Passes prepared entries to the kernel and has it post the completions that are ready, without
+     * waiting: on a ring whose completions wait for the owner ({@link #SINGLE_OWNER}) nothing is
+     * posted until the owner enters the ring asking for events. Returns as {@link #submit}.
+     */
+    public int submitAndPost() {
+        return enter(0, true);
     }
 
     private int enter(int minComplete) {
+        return enter(minComplete, minComplete > 0);
+    }
+
+    private int enter(int minComplete, boolean getEvents) {
         if (closed) return CLOSED;
         // Release: the SQE and array writes above become visible to the kernel before it
         // can observe the new tail.
         INT.setRelease(sqRing, sqTailOff, sqTail);
         long r = Libc.syscall(capture, Libc.SYS_IO_URING_ENTER, ringFd, toSubmit, minComplete,
-                minComplete > 0 ? ENTER_GETEVENTS : 0, 0, 0);
+                getEvents ? ENTER_GETEVENTS : 0, 0, 0);
         if (r < 0) {
             return -Libc.errno(capture);
         }

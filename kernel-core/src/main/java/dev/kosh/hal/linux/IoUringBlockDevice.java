@@ -247,9 +247,12 @@ public final class IoUringBlockDevice implements AutoCloseable {
         int done = 0;
         while (true) {
             int need = want - done;
-            // Only enter the kernel when there is something to submit or not enough is ready yet.
-            if (ring.unsubmitted() > 0 || ring.ready() < need) {
-                int r = ring.submitAndWait(Math.max(need, 0));
+            // Only enter the kernel when there is something to submit or not enough is ready yet;
+            // a look without waiting (minComplete 0) on a ring whose completions wait for their
+            // owner enters once all the same: nothing is posted until the owner asks for events.
+            boolean look = want == 0 && done == 0 && outstanding > 0 && singleOwner();
+            if (ring.unsubmitted() > 0 || ring.ready() < need || look) {
+                int r = need > 0 ? ring.submitAndWait(need) : ring.submitAndPost();
                 if (r < 0 && r != -Libc.EINTR && r != -Libc.EAGAIN && r != -Libc.EBUSY) return r;
             }
             int n = ring.reap(handler);

@@ -121,6 +121,32 @@ class IoUringBlockDeviceTest {
         }
     }
 
+    /**
+     * {@code await(0)} looks without waiting. On a ring whose completions wait for their owner
+     * (deferred task work) nothing is posted until the owner enters the ring asking for events, so
+     * the look must enter: a driver that only ever looks (its channel busy) would otherwise never
+     * see a completion.
+     */
+    @Test
+    void awaitingNoneStillHandsOverWhatHasCompleted() throws Exception {
+        try (IoUringBlockDevice dev = open(dir.resolve("l.img"), 8L * BS, 4, DirectIo.PREFERRED); Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(BS, BS);
+            buf.fill((byte) 1);
+            assertEquals(IoUringBlockDevice.OK, dev.queueWrite(0, buf, 6)); // a block with data: its read goes to the disk
+            assertEquals(IoUringBlockDevice.OK, dev.queueFlush(6));
+            assertEquals(2, dev.await(2, (t, r, f) -> { }));
+            assertEquals(IoUringBlockDevice.OK, dev.queueRead(0, buf, 7));
+            long[] seen = {-1};
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+            while (seen[0] < 0 && System.nanoTime() < deadline) {
+                assertTrue(dev.await(0, (t, r, f) -> seen[0] = t) >= 0, "a look does not fail");
+                Thread.sleep(1);
+            }
+            assertEquals(7, seen[0], "only looking, the completion arrived (" + (dev.singleOwner() ? "deferred completions" : "plain ring") + ")");
+            assertEquals(0, dev.outstanding());
+        }
+    }
+
     @Test
     void closedDeviceRefusesWorkAndClosingWaitsForInFlight() {
         IoUringBlockDevice dev = open(dir.resolve("c.img"), 8L * BS, 2, DirectIo.OFF);
