@@ -128,8 +128,13 @@ public final class DriverManager {
     /** Why instance {@code pid} of a driver faulted, and where it was (innermost frames first; may be empty). */
     record Fault(int pid, String cause, List<String> stack) {}
 
-    /** An asynchronous request's reply and when its caller stops waiting (nanoTime). */
-    record Timed(CompletableFuture<DriverResponse> reply, long deadline, String why) {}
+    /**
+     * An asynchronous request's reply and when its caller stops waiting (nanoTime). The reply is
+     * held weakly: while the request waits or is served, the channel or the slot holds it; once
+     * answered, nothing here may keep it (and its payload) alive until the next scan — at tens of
+     * thousands of requests a second that promoted every answer to the old generation.
+     */
+    record Timed(java.lang.ref.WeakReference<CompletableFuture<DriverResponse>> reply, long deadline, long timeoutMillis) {}
 
     /** A request an instance is serving: its request-journal number (0: not journaled) and since when (nanoTime). */
     private record Serving(DriverHost.Pending pending, long seq, long since) {}
@@ -805,7 +810,7 @@ public final class DriverManager {
         // The deadline watchdog answers it TIMEOUT if nobody has by then (giveUp completes only
         // a reply nobody answered yet, and the driver skips a request already answered).
         if (!reply.isDone()) {
-            slot.timed.add(new Timed(reply, System.nanoTime() + timeout.toNanos(), "driver " + name + " did not answer within " + timeout.toMillis() + " ms"));
+            slot.timed.add(new Timed(new java.lang.ref.WeakReference<>(reply), System.nanoTime() + timeout.toNanos(), timeout.toMillis()));
             watchDeadlines();
         }
         return SysResult.ok(reply);
@@ -886,10 +891,11 @@ public final class DriverManager {
     private static void expireTimed(Slot s, long now) {
         for (var it = s.timed.iterator(); it.hasNext(); ) {
             Timed t = it.next();
-            if (t.reply().isDone()) {
-                it.remove();
+            CompletableFuture<DriverResponse> reply = t.reply().get();
+            if (reply == null || reply.isDone()) {
+                it.remove(); // answered (and perhaps already collected)
             } else if (now - t.deadline() >= 0) {
-                giveUp(t.reply(), DriverError.Code.TIMEOUT, t.why());
+                giveUp(reply, DriverError.Code.TIMEOUT, "driver " + s.name + " did not answer within " + t.timeoutMillis() + " ms");
                 it.remove();
             }
         }

@@ -33,7 +33,7 @@ import org.osgi.framework.wiring.FrameworkWiring;
  */
 final class KoshFramework implements AutoCloseable {
     /** The packages processes may wire to, with their versions (kept equal to their package-info). */
-    static final String SYSTEM_PACKAGES = "dev.kosh.api;version=1.0.0,dev.kosh.driver.api;version=1.0.0,dev.kosh.sandbox;version=1.0.0";
+    static final String SYSTEM_PACKAGES = "dev.kosh.api;version=1.0.0,dev.kosh.driver.api;version=1.1.0,dev.kosh.sandbox;version=1.0.0";
     /** Location prefix of the bundles the kernel installs from its system directory. */
     static final String SYSTEM_LOCATION = "kosh-system:";
     static final String MAIN_HEADER = "Kosh-Main";

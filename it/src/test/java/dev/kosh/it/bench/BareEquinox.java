@@ -28,7 +28,7 @@ public final class BareEquinox {
         Map<String, String> props = new HashMap<>();
         props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "dev.kosh.api;version=1.0.0,dev.kosh.driver.api;version=1.0.0");
+        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "dev.kosh.api;version=1.0.0,dev.kosh.driver.api;version=1.1.0");
         Framework fw = ServiceLoader.load(FrameworkFactory.class).findFirst().orElseThrow().newFramework(props);
         fw.init();
         fw.start();

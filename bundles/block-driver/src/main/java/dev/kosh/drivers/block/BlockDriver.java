@@ -273,9 +273,7 @@ public final class BlockDriver implements ConcurrentDriver {
             int length = t.ops * t.opLength;
             reads += t.ops;
             bytesRead += length;
-            byte[] out = new byte[length];
-            t.buffer.get(0, out);
-            response = DriverResponse.ok(out);
+            response = DriverResponse.okFrom(t.buffer.slice(0, length)); // one copy, into the answer
         } else {
             writes++;
             bytesWritten += t.opLength;
