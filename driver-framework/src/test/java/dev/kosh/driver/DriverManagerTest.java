@@ -655,7 +655,7 @@ class DriverManagerTest {
     void theDeadlineAppliesToTheOldestRequestInFlightWhileOthersAreAnswered() throws Exception {
         install("queue", () -> new QueueDriver(new CountDownLatch(0), new AtomicInteger()));
         manager.start("queue", "dev.kosh.driver.queue", Set.of("log"), false,
-                new Supervision(5, Duration.ofSeconds(60), Duration.ofMillis(100)), TIMEOUT).orThrow();
+                new Supervision(5, Duration.ofSeconds(60), Duration.ofMillis(1_000)), TIMEOUT).orThrow();
         int firstPid = info("queue").pid();
         CompletableFuture<DriverResponse> never = send("queue", "never", null, false);
         for (int i = 0; i < 20; i++) {

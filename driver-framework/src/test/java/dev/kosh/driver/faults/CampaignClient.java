@@ -27,6 +27,8 @@ final class CampaignClient implements Runnable {
     private final Duration timeout;
     private final long hangNanos;
     private volatile boolean stop;
+    /** The thread it streams on (set by whoever starts it). */
+    Thread thread;
     long sent;
     long answered;
     long restarted;

@@ -219,13 +219,7 @@ public final class FaultCampaign implements AutoCloseable {
         try {
             SysResult<DriverInfo> up = start(new Supervision(POLICY, Duration.ofSeconds(1), deadline));
             if (!(up instanceof SysResult.Ok<DriverInfo>)) throw new IllegalStateException("the campaign driver did not start: " + up);
-            List<CampaignClient> streamers = new ArrayList<>();
-            List<Thread> clientThreads = new ArrayList<>();
-            for (int i = 0; i < clients; i++) {
-                CampaignClient c = new CampaignClient(manager, DRIVER, i, CALL_TIMEOUT, HANG);
-                streamers.add(c);
-                clientThreads.add(Thread.ofPlatform().name("campaign-client-" + i).start(c));
-            }
+            List<CampaignClient> streamers = stream(clients, "campaign-client-");
             Map<FaultClass, Long> injected = new EnumMap<>(FaultClass.class);
             Map<FaultClass, Histogram> restart = new EnumMap<>(FaultClass.class);
             Map<FaultClass, Histogram> detect = new EnumMap<>(FaultClass.class);
@@ -315,8 +309,7 @@ public final class FaultCampaign implements AutoCloseable {
                     break;
                 }
             }
-            for (CampaignClient c : streamers) c.stop();
-            for (Thread t : clientThreads) t.join(CALL_TIMEOUT.toMillis() * 2);
+            stopStreaming(streamers);
             boolean answering = whoami().isPresent();
             DriverInfo end = info();
             Histogram clientMicros = new Histogram(3_600_000_000L, 3);
@@ -353,13 +346,7 @@ public final class FaultCampaign implements AutoCloseable {
      * after each kill, waits for a newer instance to answer. What the clients saw.
      */
     KillStorm killStorm(int kills, int clients, long seed) throws InterruptedException {
-        List<CampaignClient> streamers = new ArrayList<>();
-        List<Thread> clientThreads = new ArrayList<>();
-        for (int i = 0; i < clients; i++) {
-            CampaignClient c = new CampaignClient(manager, DRIVER, i, CALL_TIMEOUT, HANG);
-            streamers.add(c);
-            clientThreads.add(Thread.ofPlatform().name("storm-client-" + i).start(c));
-        }
+        List<CampaignClient> streamers = stream(clients, "storm-client-");
         Random random = new Random(seed);
         int current = whoami().orElseThrow(() -> new IllegalStateException("the driver does not answer"));
         int done = 0;
@@ -374,8 +361,7 @@ public final class FaultCampaign implements AutoCloseable {
             if (who.isEmpty() || who.get() <= current) break;
             current = who.get();
         }
-        for (CampaignClient c : streamers) c.stop();
-        for (Thread t : clientThreads) t.join(CALL_TIMEOUT.toMillis() * 2);
+        stopStreaming(streamers);
         long sent = 0, answered = 0, told = 0, lost = 0, hangs = 0;
         List<String> examples = new ArrayList<>();
         for (CampaignClient c : streamers) {
@@ -387,6 +373,22 @@ public final class FaultCampaign implements AutoCloseable {
             examples.addAll(c.examples);
         }
         return new KillStorm(done, sent, answered, told, lost, hangs, examples);
+    }
+
+    /** Starts {@code clients} clients streaming echo requests, each on a thread of its own. */
+    private List<CampaignClient> stream(int clients, String threadPrefix) {
+        List<CampaignClient> streamers = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            CampaignClient c = new CampaignClient(manager, DRIVER, i, CALL_TIMEOUT, HANG);
+            streamers.add(c);
+            c.thread = Thread.ofPlatform().name(threadPrefix + i).start(c);
+        }
+        return streamers;
+    }
+
+    private static void stopStreaming(List<CampaignClient> streamers) throws InterruptedException {
+        for (CampaignClient c : streamers) c.stop();
+        for (CampaignClient c : streamers) c.thread.join(CALL_TIMEOUT.toMillis() * 2);
     }
 
     /** The fault class a crash dump's cause names. */
