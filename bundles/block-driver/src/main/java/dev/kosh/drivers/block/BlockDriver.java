@@ -207,7 +207,12 @@ public final class BlockDriver implements ConcurrentDriver {
         queueWaiting();
     }
 
-    /** Queues the waiting transfers' operations, oldest first, while the ring has room. */
+    /**
+     * Queues the waiting transfers' operations, oldest first, while the ring has room, and submits
+     * each as it is queued (taking back whatever completed meanwhile). One operation per submission,
+     * as fio does: on a virtio disk, reads submitted in bursts came back in bursts, and random reads
+     * at queue depth 32 ran at 81 % of fio's rate instead of level with it.
+     */
     private void queueWaiting() {
         Transfer t;
         while ((t = waiting.peekFirst()) != null && device.outstanding() < device.queueDepth()) {
@@ -224,6 +229,10 @@ public final class BlockDriver implements ConcurrentDriver {
                 continue;
             }
             if (++t.queued == t.ops) waiting.pollFirst();
+            if (device.await(0, onCompletion) instanceof BlockDevice.Awaited.Failed f) {
+                failRing(f.error());
+                return;
+            }
         }
     }
 
@@ -232,20 +241,27 @@ public final class BlockDriver implements ConcurrentDriver {
         queueWaiting();
         if (device.outstanding() == 0) return;
         if (device.await(wait ? 1 : 0, onCompletion) instanceof BlockDevice.Awaited.Failed f) {
-            // The ring itself failed (closed, or io_uring_enter refused): nothing in flight will
-            // come back, and the kernel may still write into the buffers, so they are not reused.
-            for (Transfer t : slots) {
-                if (t.reply != null) {
-                    t.buffer = null;
-                    t.failure = f.error();
-                    t.completed = t.ops;
-                    waiting.remove(t);
-                    finish(t);
-                }
-            }
+            failRing(f.error());
             return;
         }
         queueWaiting();
+    }
+
+    /**
+     * The ring itself failed (closed, or io_uring_enter refused): nothing in flight will come back,
+     * and the kernel may still write into the buffers, so they are not reused. Every request held
+     * is answered with the error.
+     */
+    private void failRing(BlockError error) {
+        for (Transfer t : slots) {
+            if (t.reply != null) {
+                t.buffer = null;
+                t.failure = error;
+                t.completed = t.ops;
+                waiting.remove(t);
+                finish(t);
+            }
+        }
     }
 
     private void completed(long tag, int result) {

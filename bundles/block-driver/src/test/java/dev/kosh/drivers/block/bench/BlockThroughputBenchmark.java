@@ -118,14 +118,19 @@ public class BlockThroughputBenchmark {
         return random.nextLong(blockCount) * BS;
     }
 
-    /** One or more completions of the ring kept {@code qd} deep. */
+    /**
+     * One or more completions of the ring kept {@code qd} deep, each read submitted as it is queued
+     * (as the block driver does, and fio: submitted in bursts, the reads came back in bursts and
+     * random QD 32 ran at 81 % of fio instead of ~100 %).
+     */
     @Benchmark
     public int ring(Blocks counter) {
+        completed = 0;
         while (freeCount > 0) {
             int slot = free[--freeCount];
             if (device.queueRead(nextOffset(), buffers[slot], slot).isPresent()) throw new IllegalStateException("refused");
+            device.await(0, onDone); // submits it, and takes back whatever completed meanwhile
         }
-        completed = 0;
         if (device.await(1, onDone) instanceof BlockDevice.Awaited.Failed f) throw new IllegalStateException(f.error().message());
         counter.blocks += completed;
         return completed;
