@@ -188,8 +188,8 @@ final class DriverHost implements Program {
 
     /**
      * Serves a {@link ConcurrentDriver}: hands it every request waiting (up to its limit) before
-     * asking it to progress, so a block driver submits them in one ring submission; waits on the
-     * channel only while nothing is in flight. Each request is begun (journaled, under the
+     * asking it to progress, so a block driver has them all on its device; waits on the channel
+     * only while nothing is in flight. Each request is begun (journaled, under the
      * deadline) as it is handed over and served as its answer comes. On TERM the requests in
      * flight are finished before cleanup; nothing new is taken.
      */
@@ -303,11 +303,7 @@ final class DriverHost implements Program {
                 answers.stranger = Thread.currentThread().getName();
                 throw new IllegalStateException("a driver answers on its own thread, during submit or progress");
             }
-            if (answered) {
-                twice = true;
-                answers.given.addLast(new Answer(pending, this, response));
-                return;
-            }
+            twice = answered; // kept and served in order; settle faults the instance on a second one
             answered = true;
             answers.given.addLast(new Answer(pending, this, response));
         }

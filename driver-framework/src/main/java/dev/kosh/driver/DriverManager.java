@@ -187,13 +187,6 @@ public final class DriverManager {
          * over by the exit hook when it dies. Guarded by this.
          */
         private final ArrayList<Serving> serving = new ArrayList<>(4);
-        /**
-         * The oldest of {@link #serving} and since when, for the deadline watchdog to read without
-         * the monitor: {@code oldestSince} is written before {@code oldest}, so a reader that reads
-         * {@code oldest} first gets a time no earlier than that request's. Written under this.
-         */
-        volatile DriverHost.Pending oldest;
-        volatile long oldestSince;
         /** Why the instance {@code fault.pid} faulted, said by that instance (or the manager, for a hang). */
         volatile Fault fault;
         /** The last instance the exit hook buried: its late steps are ignored. Written under this. */
@@ -294,12 +287,7 @@ public final class DriverManager {
         synchronized boolean begin(int pid, DriverHost.Pending p) {
             KoshProcess current = process;
             if (current == null || current.pid() != pid || exitedPid == pid) return false;
-            long now = System.nanoTime();
-            serving.add(new Serving(p, log == null ? 0 : journaled(p), now));
-            if (serving.size() == 1) {
-                oldestSince = now;
-                oldest = p;
-            }
+            serving.add(new Serving(p, log == null ? 0 : journaled(p), System.nanoTime()));
             synchronized (lastRequests) {
                 lastRequests.addLast(p.request());
                 if (lastRequests.size() > LAST_REQUESTS) lastRequests.removeFirst();
@@ -318,15 +306,6 @@ public final class DriverManager {
             int i = indexOf(p);
             if (i < 0) return false;
             Serving done = serving.remove(i);
-            if (i == 0) {
-                if (serving.isEmpty()) {
-                    oldest = null;
-                } else {
-                    Serving next = serving.getFirst();
-                    oldestSince = next.since();
-                    oldest = next.pending();
-                }
-            }
             requests.incrementAndGet();
             if (done.seq() > 0) {
                 try {
@@ -342,6 +321,13 @@ public final class DriverManager {
         private int indexOf(DriverHost.Pending p) {
             for (int i = 0; i < serving.size(); i++) if (serving.get(i).pending() == p) return i;
             return -1;
+        }
+
+        /** The oldest request being served if it began more than {@code limit} ns before {@code now}, else null (the deadline watchdog asks). */
+        synchronized DriverHost.Pending overdue(long now, long limit) {
+            if (serving.isEmpty()) return null;
+            Serving oldest = serving.getFirst();
+            return now - oldest.since() > limit ? oldest.pending() : null;
         }
 
         /** Whether the current instance is serving {@code p} (a caller that timed out asks, to report a hang). */
@@ -375,7 +361,6 @@ public final class DriverManager {
             exitedPid = pid;
             List<Serving> orphans = List.copyOf(serving);
             serving.clear();
-            oldest = null;
             orphansFromJournal = 0;
             List<DriverHost.Pending> out = new ArrayList<>(orphans.size());
             if (log == null) {
@@ -867,8 +852,8 @@ public final class DriverManager {
                 live = true;
                 long limit = s.supervision.deadline().toNanos();
                 shortest = Math.min(shortest, limit);
-                DriverHost.Pending p = s.oldest; // read before its time (see the fields)
-                if (p != null && now - s.oldestSince > limit) hung(s, p, s.supervision.deadline());
+                DriverHost.Pending p = s.overdue(now, limit);
+                if (p != null) hung(s, p, s.supervision.deadline());
                 expireTimed(s, now);
             }
             if (!live) {

@@ -4,8 +4,8 @@ package dev.kosh.driver.api;
  * A driver that serves several requests at once, as a disk controller does: the host hands it
  * each request as it arrives ({@link #submit}), up to {@link #maxInFlight()} before their answers,
  * and calls {@link #progress} while any is in flight; the driver answers each through its
- * {@link Reply}, in any order. A block driver submits the reads of every request it holds in one
- * ring submission and answers each request as its completions come back, so the device's queue
+ * {@link Reply}, in any order. A block driver has the reads of every request it holds on its
+ * device at once and answers each request as its completions come back, so the device's queue
  * stays full across requests instead of draining at the end of each.
  *
  * <p>Everything still happens on the driver process's one thread: {@code submit}, {@code progress}

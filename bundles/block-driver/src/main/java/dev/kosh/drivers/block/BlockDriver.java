@@ -35,8 +35,8 @@ import dev.kosh.driver.api.DriverResponse;
  * own failures are {@code DEVICE_ERROR}s.
  *
  * <p>A {@link ConcurrentDriver}: up to the ring's depth of requests are in flight at once, each
- * with its own buffer, their operations queued as they arrive and submitted together when the host
- * asks for progress, each request answered as its last completion comes back — so the ring stays
+ * with its own buffer, each operation submitted to the ring as it is queued (see
+ * {@link #queueWaiting}), each request answered as its last completion comes back — so the ring stays
  * full across requests, as fio keeps it. Requests in flight together are unordered (as on a
  * disk's queue); one client's requests, each awaited before the next, are in order. Everything
  * runs on the driver's one thread: no locks.
